@@ -1,0 +1,265 @@
+/**
+ * A flag set compiled for evaluation: immutable, so a provider swaps in a new one atomically when
+ * the definitions change, and compares the two to announce exactly which flags changed.
+ */
+import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
+import { FlagSetValidationError } from './errors.js';
+import { CompiledFlag, compileFlagProgram, type FlagProgram } from './flag/compile-flag.js';
+import { checkDocument, checkMetadata } from './format/check-document.js';
+import { isPlainObject } from './format/json.js';
+import { compileNode, pointerSegment } from './logic/compile.js';
+import type {
+  EvaluationContext,
+  FlagResolution,
+  FlagSetChanges,
+  FlagSetDocument,
+  FlagValue,
+  FlagValueType,
+  JsonValue,
+  MetadataValue,
+  ResolutionDetails,
+  ValidationIssue,
+} from './types.js';
+
+/** Options of {@link compileFlagSet}. */
+export interface CompileOptions {
+  /**
+   * What to do with a flag that is invalid: `'reject'` refuses the whole document (for writes:
+   * nothing invalid is stored); `'isolate'` loads the rest and makes that flag evaluate to
+   * `PARSE_ERROR` (for reads: one bad flag never takes down the set).
+   * @default 'reject'
+   */
+  invalidFlags?: 'reject' | 'isolate';
+  /**
+   * Set metadata laid over the document's own `metadata`, e.g. `{ flagSetId, version }` from a store.
+   */
+  metadata?: Readonly<Record<string, MetadataValue>>;
+}
+
+/** A change to apply to a compiled set with {@link CompiledFlagSet.update}. */
+export interface FlagSetUpdate {
+  /** Flags to add or replace (a definition) or remove (`null`). */
+  flags?: Readonly<Record<string, unknown>>;
+  /** New `$evaluators` (replaces all; every flag is recompiled). */
+  evaluators?: Readonly<Record<string, JsonValue>>;
+  /** New set metadata (replaces the document's; `CompileOptions.metadata` is laid over it). */
+  metadata?: Readonly<Record<string, MetadataValue>>;
+  /** New overlay metadata, e.g. a new `version`. */
+  overlay?: Readonly<Record<string, MetadataValue>>;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function evaluatorIssues(evaluators: Readonly<Record<string, JsonValue>>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const [name, rule] of Object.entries(evaluators)) {
+    compileNode(rule, {
+      flagKey: '',
+      evaluators,
+      path: `/$evaluators/${pointerSegment(name)}`,
+      depth: 0,
+      inElementScope: false,
+      refStack: [name],
+      counter: { nodes: 0 },
+      refs: new Set(),
+      issues,
+    });
+  }
+  // A rule object must have one operator, but an evaluator may also be a plain value.
+  return issues.filter((issue) => issue.message !== 'an empty object is not a rule');
+}
+
+/**
+ * Compiles a flagd flag-definition document.
+ * @throws {FlagSetValidationError} listing every problem by JSON Pointer and flag key, when the
+ * document is not a flag set, or when a flag is invalid and `invalidFlags` is `'reject'`.
+ * @example
+ * const flags = compileFlagSet(JSON.parse(text), { invalidFlags: 'isolate' });
+ * flags.evaluate('new-checkout', 'boolean', false, { targetingKey: 'user-1' });
+ */
+export function compileFlagSet(document: unknown, options: CompileOptions = {}): CompiledFlagSet {
+  const issues: ValidationIssue[] = [];
+  if (!checkDocument(document, issues)) throw new FlagSetValidationError(issues);
+  const doc = document as unknown as FlagSetDocument;
+  const evaluators = isPlainObject(doc.$evaluators) ? doc.$evaluators : {};
+  issues.push(...evaluatorIssues(evaluators));
+  const setMetadata = isPlainObject(doc.metadata) ? doc.metadata : {};
+  const programs = new Map<string, FlagProgram>();
+  for (const [key, definition] of Object.entries(doc.flags)) {
+    const program = compileFlagProgram(key, definition, evaluators);
+    issues.push(...program.issues);
+    programs.set(key, program);
+  }
+  const mode = options.invalidFlags ?? 'reject';
+  if (mode === 'reject' && issues.length > 0) throw new FlagSetValidationError(issues);
+  return new CompiledFlagSet(programs, evaluators, setMetadata, options.metadata ?? {}, issues, mode);
+}
+
+/**
+ * Validates a document without keeping it: every problem, by JSON Pointer and flag key.
+ * An empty list means {@link compileFlagSet} accepts it.
+ */
+export function validateFlagSet(document: unknown): ValidationIssue[] {
+  try {
+    return [...compileFlagSet(document, { invalidFlags: 'isolate' }).issues];
+  } catch (error) {
+    if (error instanceof FlagSetValidationError) return [...error.issues];
+    throw error;
+  }
+}
+
+/** Flags added, removed and changed from `before` to `after` (by behaviour, not by version). */
+export function diffFlagSets(before: CompiledFlagSet | undefined, after: CompiledFlagSet): FlagSetChanges {
+  const changes: FlagSetChanges = { added: [], removed: [], changed: [] };
+  for (const key of after.keys()) {
+    const old = before?.get(key);
+    if (!old) changes.added.push(key);
+    else if (old.program.fingerprint !== after.get(key)!.program.fingerprint) changes.changed.push(key);
+  }
+  if (before) for (const key of before.keys()) if (!after.get(key)) changes.removed.push(key);
+  return changes;
+}
+
+/** A compiled, immutable flag set. Evaluation is synchronous and never throws. */
+export class CompiledFlagSet {
+  private readonly flags = new Map<string, CompiledFlag>();
+  private readonly list: CompiledFlag[] = [];
+  /** Set metadata as returned with `FLAG_NOT_FOUND` (document metadata under the overlay). */
+  readonly metadata: Readonly<Record<string, MetadataValue>>;
+
+  /** @internal Use {@link compileFlagSet}. */
+  constructor(
+    private readonly programs: ReadonlyMap<string, FlagProgram>,
+    /** The shared rules of the set. */
+    readonly evaluators: Readonly<Record<string, JsonValue>>,
+    private readonly documentMetadata: Readonly<Record<string, MetadataValue>>,
+    private readonly overlay: Readonly<Record<string, MetadataValue>>,
+    /** Problems found; with `invalidFlags: 'isolate'` the flags they name evaluate to `PARSE_ERROR`. */
+    readonly issues: readonly ValidationIssue[],
+    private readonly mode: 'reject' | 'isolate',
+  ) {
+    this.metadata = Object.freeze({ ...documentMetadata, ...overlay });
+    for (const [key, program] of programs) {
+      const flag = new CompiledFlag(program, this.metadata);
+      this.flags.set(key, flag);
+      this.list.push(flag);
+    }
+  }
+
+  /** Number of flags. */
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** Flag keys, in document order. */
+  keys(): string[] {
+    return this.list.map((flag) => flag.key);
+  }
+
+  /** The compiled flag for a key. */
+  get(flagKey: string): CompiledFlag | undefined {
+    return this.flags.get(flagKey);
+  }
+
+  /** The document this set was compiled from (definitions as given). */
+  toDocument(): FlagSetDocument {
+    const flags: FlagSetDocument['flags'] = {};
+    for (const [key, program] of this.programs) {
+      if (program.definition) flags[key] = program.definition as FlagSetDocument['flags'][string];
+    }
+    const doc: FlagSetDocument = { flags };
+    if (Object.keys(this.evaluators).length > 0) doc.$evaluators = { ...this.evaluators };
+    if (Object.keys(this.documentMetadata).length > 0) doc.metadata = { ...this.documentMetadata };
+    return doc;
+  }
+
+  /**
+   * Evaluates one flag for the caller's type and default, per flagd's reason table: `STATIC`,
+   * `TARGETING_MATCH`, `DEFAULT`, `DISABLED` (caller's default), or `ERROR` with `FLAG_NOT_FOUND`,
+   * `PARSE_ERROR`, `TYPE_MISMATCH` or `GENERAL` (caller's default).
+   */
+  evaluate<T extends FlagValue>(
+    flagKey: string,
+    type: FlagValueType,
+    defaultValue: T,
+    context?: EvaluationContext,
+  ): ResolutionDetails<T> {
+    const flag = this.flags.get(flagKey);
+    if (flag === undefined) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.FLAG_NOT_FOUND,
+        errorMessage: `flag "${flagKey}" not found`,
+        flagMetadata: this.metadata,
+      };
+    }
+    const resolution = flag.resolve(context);
+    if (resolution.value === undefined) return { ...resolution, value: defaultValue };
+    if (flag.program.valueType !== type) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.TYPE_MISMATCH,
+        errorMessage: `flag "${flagKey}" is a ${flag.program.valueType} flag, not ${type}`,
+        flagMetadata: flag.flagMetadata,
+      };
+    }
+    return resolution as unknown as ResolutionDetails<T>;
+  }
+
+  /**
+   * Evaluates every flag for one context (widgets, OFREP bulk evaluation). Disabled flags are
+   * included with reason `DISABLED`; where `value` is absent the caller's default applies.
+   */
+  evaluateAll(context?: EvaluationContext): FlagResolution[] {
+    const out = new Array<FlagResolution>(this.list.length);
+    for (let i = 0; i < this.list.length; i++) out[i] = this.list[i]!.resolve(context);
+    return out;
+  }
+
+  /**
+   * A new set with a change applied; flags the change does not touch are not recompiled.
+   * @throws {FlagSetValidationError} when a changed flag is invalid and the set rejects invalid flags.
+   */
+  update(change: FlagSetUpdate): CompiledFlagSet {
+    const evaluatorsChanged = change.evaluators !== undefined;
+    const evaluators = change.evaluators ?? this.evaluators;
+    const programs = new Map<string, FlagProgram>();
+    const issues: ValidationIssue[] = evaluatorsChanged ? evaluatorIssues(evaluators) : [];
+    const touched = change.flags ?? {};
+    // Keep document order: replaced flags stay where they were, new ones go last.
+    for (const [key, program] of this.programs) {
+      if (hasOwn.call(touched, key)) {
+        const definition = touched[key];
+        if (definition !== null && definition !== undefined) {
+          programs.set(key, compileFlagProgram(key, definition, evaluators));
+        }
+      } else {
+        programs.set(key, evaluatorsChanged ? compileFlagProgram(key, program.definition, evaluators) : program);
+      }
+    }
+    for (const [key, definition] of Object.entries(touched)) {
+      if (definition === null || definition === undefined || this.programs.has(key)) continue;
+      programs.set(key, compileFlagProgram(key, definition, evaluators));
+    }
+    if (!evaluatorsChanged) {
+      issues.push(...this.issues.filter((issue) => issue.path.startsWith('/$evaluators')));
+    }
+    for (const program of programs.values()) issues.push(...program.issues);
+    if (this.mode === 'reject' && issues.length > 0) throw new FlagSetValidationError(issues);
+    if (change.metadata) {
+      const metadataIssues: ValidationIssue[] = [];
+      checkMetadata(change.metadata, '/metadata', undefined, metadataIssues);
+      if (metadataIssues.length > 0) throw new FlagSetValidationError(metadataIssues);
+    }
+    return new CompiledFlagSet(
+      programs,
+      evaluators,
+      change.metadata ?? this.documentMetadata,
+      change.overlay ?? this.overlay,
+      issues,
+      this.mode,
+    );
+  }
+}

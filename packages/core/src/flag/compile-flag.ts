@@ -1,0 +1,183 @@
+/**
+ * One flag, compiled: its targeting as closures and every result it can return prepared in advance,
+ * so a typical evaluation allocates nothing but what the rule itself computes.
+ */
+import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
+import { checkFlag, type VariantType } from '../format/check-document.js';
+import { deepFreeze, depthExceeds, isPlainObject, stableStringify } from '../format/json.js';
+import { MAX_RULE_DEPTH } from '../format/limits.js';
+import { compileNode, pointerSegment } from '../logic/compile.js';
+import type { Compiled } from '../logic/types.js';
+import type {
+  EvaluationContext,
+  FlagDefinition,
+  FlagMetadata,
+  FlagResolution,
+  JsonValue,
+  MetadataValue,
+  ValidationIssue,
+} from '../types.js';
+
+const EMPTY_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * What compiling a flag produces before set metadata is known: reusable across set changes that
+ * do not touch this flag.
+ */
+export interface FlagProgram {
+  readonly key: string;
+  /** The definition as given (frozen). */
+  readonly definition: Readonly<FlagDefinition> | undefined;
+  /** Equal fingerprints mean equal behaviour (definition plus the `$evaluators` it uses). */
+  readonly fingerprint: string;
+  readonly state: 'ENABLED' | 'DISABLED';
+  readonly valueType: VariantType | undefined;
+  readonly variants: ReadonlyMap<string, JsonValue>;
+  readonly defaultVariant: string | undefined;
+  readonly targeting: Compiled | undefined;
+  readonly flagMetadata: Readonly<Record<string, MetadataValue>>;
+  /** Problems that make this flag evaluate to `PARSE_ERROR`; empty when it is valid. */
+  readonly issues: readonly ValidationIssue[];
+}
+
+/** Compiles one flag; problems are returned in `issues` (and pushed onto `sink`). */
+export function compileFlagProgram(
+  key: string,
+  definition: unknown,
+  evaluators: Readonly<Record<string, JsonValue>>,
+): FlagProgram {
+  const issues: ValidationIssue[] = [];
+  const valueType = checkFlag(key, definition, issues);
+  const def = isPlainObject(definition) ? (definition as unknown as FlagDefinition) : undefined;
+  const refs = new Set<string>();
+  const targetingPath = `/flags/${pointerSegment(key)}/targeting`;
+  let targeting: Compiled | undefined;
+  if (def && isPlainObject(def.targeting) && Object.keys(def.targeting).length > 0) {
+    if (depthExceeds(def.targeting, MAX_RULE_DEPTH * 2)) {
+      issues.push({
+        path: targetingPath,
+        flagKey: key,
+        message: `targeting is nested too deeply (more than ${MAX_RULE_DEPTH} levels)`,
+      });
+    } else {
+      targeting = compileNode(def.targeting as JsonValue, {
+        flagKey: key,
+        evaluators,
+        path: targetingPath,
+        depth: 0,
+        inElementScope: false,
+        refStack: [],
+        counter: { nodes: 0 },
+        issues,
+        refs,
+      });
+    }
+  }
+  const variants = new Map<string, JsonValue>();
+  if (def && isPlainObject(def.variants)) {
+    for (const [name, value] of Object.entries(def.variants)) variants.set(name, deepFreeze(value));
+  }
+  const fingerprint =
+    issues.length === 0 || !depthExceeds(definition, MAX_RULE_DEPTH * 2)
+      ? stableStringify({ definition, evaluators: [...refs].sort().map((name) => [name, evaluators[name]]) })
+      : `invalid:${issues.map((i) => i.path + i.message).join(';')}`;
+  const metadata = def && isPlainObject(def.metadata) ? def.metadata : {};
+  return {
+    key,
+    definition: def,
+    fingerprint,
+    state: def?.state === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+    valueType,
+    variants,
+    defaultVariant: typeof def?.defaultVariant === 'string' ? def.defaultVariant : undefined,
+    targeting,
+    flagMetadata: metadata as Record<string, MetadataValue>,
+    issues,
+  };
+}
+
+function describe(issues: readonly ValidationIssue[]): string {
+  const shown = issues.slice(0, 3).map((issue) => `${issue.path}: ${issue.message}`);
+  if (issues.length > 3) shown.push(`and ${issues.length - 3} more`);
+  return shown.join('; ');
+}
+
+/** A flag ready to evaluate: a program bound to its merged set + flag metadata. */
+export class CompiledFlag {
+  /** Set metadata overlaid with the flag's own, as returned in every result. */
+  readonly flagMetadata: FlagMetadata;
+  private readonly fixed: FlagResolution | undefined;
+  private readonly onNull: FlagResolution;
+  private readonly matches: ReadonlyMap<string, FlagResolution>;
+
+  constructor(
+    readonly program: FlagProgram,
+    setMetadata: Readonly<Record<string, MetadataValue>>,
+  ) {
+    const flagKey = program.key;
+    const flagMetadata = Object.freeze({ ...setMetadata, ...program.flagMetadata });
+    this.flagMetadata = flagMetadata;
+    const result = (fields: Omit<FlagResolution, 'flagKey' | 'flagMetadata'>): FlagResolution =>
+      Object.freeze({ flagKey, ...fields, flagMetadata });
+    const withVariant = (variant: string | undefined, reason: string): FlagResolution =>
+      variant === undefined
+        ? result({ reason: StandardResolutionReasons.DEFAULT })
+        : result({ value: program.variants.get(variant), variant, reason });
+
+    if (program.issues.length > 0) {
+      this.fixed = result({
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.PARSE_ERROR,
+        errorMessage: `flag "${flagKey}" is invalid: ${describe(program.issues)}`,
+      });
+    } else if (program.state === 'DISABLED') {
+      this.fixed = result({ reason: StandardResolutionReasons.DISABLED });
+    } else if (!program.targeting) {
+      this.fixed = withVariant(program.defaultVariant, StandardResolutionReasons.STATIC);
+    }
+    this.onNull = withVariant(program.defaultVariant, StandardResolutionReasons.DEFAULT);
+    const matches = new Map<string, FlagResolution>();
+    for (const name of program.variants.keys()) {
+      matches.set(name, withVariant(name, StandardResolutionReasons.TARGETING_MATCH));
+    }
+    this.matches = matches;
+  }
+
+  get key(): string {
+    return this.program.key;
+  }
+
+  /** Evaluates the flag for a context; never throws. `value` is absent when the caller's default applies. */
+  resolve(context: EvaluationContext | undefined): FlagResolution {
+    if (this.fixed) return this.fixed;
+    const ctx = (context ?? EMPTY_CONTEXT) as Readonly<Record<string, unknown>>;
+    let outcome: unknown;
+    try {
+      outcome = this.program.targeting!(ctx, ctx);
+    } catch (error) {
+      return this.error(ErrorCode.GENERAL, `targeting of flag "${this.key}" failed: ${String(error)}`);
+    }
+    if (outcome === null || outcome === undefined) return this.onNull;
+    const type = typeof outcome;
+    const name =
+      type === 'string' ? (outcome as string) : type === 'boolean' || type === 'number' ? String(outcome) : undefined;
+    const match = name === undefined ? undefined : this.matches.get(name);
+    if (match) return match;
+    return this.error(
+      ErrorCode.GENERAL,
+      name === undefined
+        ? `targeting of flag "${this.key}" returned a ${type}, not a variant name`
+        : `targeting of flag "${this.key}" returned variant "${name}", which is not defined`,
+    );
+  }
+
+  private error(errorCode: ErrorCode, errorMessage: string): FlagResolution {
+    return {
+      flagKey: this.key,
+      reason: StandardResolutionReasons.ERROR,
+      errorCode,
+      errorMessage,
+      flagMetadata: this.flagMetadata,
+    };
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Extension: `{"before": [a, b]}` and `{"after": [a, b]}` compare two instants, e.g.
+ * `{"after": [{"var": "createdAt"}, "2026-01-01"]}`. Each side is an ISO-8601 date or date-time
+ * string (without an offset it is read as UTC, so every server agrees), a number of seconds since
+ * the Unix epoch (like `$flagd.timestamp`), or a `Date` from the evaluation context. Anything else
+ * gives `null`.
+ */
+import { compileArgs, constantValue, literal } from '../compile.js';
+import type { OperatorCompiler } from '../types.js';
+
+const ISO_8601 =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Milliseconds since the epoch, or `undefined` when `value` is not an instant. */
+export function toEpochMs(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  if (typeof value !== 'string' || value.length > 40) return undefined;
+  const match = ISO_8601.exec(value);
+  if (!match) return undefined;
+  const hasTime = match[4] !== undefined;
+  const hasOffset = match[7] !== undefined;
+  const normalized = hasTime && !hasOffset ? `${value}Z` : value;
+  const ms = Date.parse(hasTime ? normalized.replace(' ', 'T') : `${value}T00:00:00Z`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function dateCompare(test: (a: number, b: number) => boolean): OperatorCompiler {
+  return (args, scope, _compile, rawArgs) => {
+    if (!Array.isArray(rawArgs) || args.length !== 2) return literal(null);
+    const [left, right] = compileArgs(args, scope, rawArgs) as [ReturnType<typeof literal>, ReturnType<typeof literal>];
+    const rightConst = constantValue(right);
+    if (rightConst) {
+      const b = toEpochMs(rightConst.value);
+      if (b === undefined) return literal(null);
+      return (data, root) => {
+        const a = toEpochMs(left(data, root));
+        return a === undefined ? null : test(a, b);
+      };
+    }
+    return (data, root) => {
+      const a = toEpochMs(left(data, root));
+      const b = toEpochMs(right(data, root));
+      return a === undefined || b === undefined ? null : test(a, b);
+    };
+  };
+}
+
+export const beforeOp = dateCompare((a, b) => a < b);
+export const afterOp = dateCompare((a, b) => a > b);
