@@ -1,0 +1,34 @@
+/**
+ * The short demo behind `npm start`: compiles the sample flag set and evaluates it for a few
+ * users, printing what each would get and why. Runs on the embedded evaluator; no Redis needed.
+ */
+import { readFileSync } from 'node:fs';
+import { compileFlagSet, type EvaluationContext, type FlagValueType } from '@ensign/core';
+
+const path = new URL('../examples/flags/fitness.flags.json', import.meta.url);
+const flags = compileFlagSet(JSON.parse(readFileSync(path, 'utf8')), { metadata: { version: 1 } });
+
+const users: EvaluationContext[] = [
+  { targetingKey: 'user-1', tier: 'free', country: 'US' },
+  { targetingKey: 'user-2', tier: 'pro', country: 'DE', accountCreatedAt: '2026-03-14' },
+  { targetingKey: 'user-3', tier: 'business', organization: 'acme-gyms', accountCreatedAt: '2025-06-01' },
+  { targetingKey: 'user-4', tier: 'pro', country: 'US', accountCreatedAt: '2026-09-30T08:00:00Z' },
+];
+const typed: Record<string, [FlagValueType, boolean | string | number]> = {
+  'cancel-booking': ['boolean', false],
+  'booking-layout': ['string', 'list'],
+  'bookings-kill-switch': ['boolean', true],
+  'premium-classes': ['boolean', false],
+  'max-bookings-per-week': ['number', 3],
+  'new-search': ['boolean', false],
+};
+
+console.log(`Ensign demo: ${flags.size} flags from examples/flags/fitness.flags.json\n`);
+for (const user of users) {
+  console.log(`${user.targetingKey} ${JSON.stringify({ ...user, targetingKey: undefined })}`);
+  for (const [key, [type, fallback]] of Object.entries(typed)) {
+    const details = flags.evaluate(key, type, fallback, user);
+    const variant = details.variant ? ` (${details.variant})` : '';
+    console.log(`  ${key.padEnd(24)} ${String(details.value).padEnd(9)} ${details.reason}${variant}`);
+  }
+}
