@@ -7,7 +7,12 @@ export default defineConfig({
     conditions: ['source'],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'packages/*/test/**/*.test.tsx', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    include: [
+      'packages/*/test/**/*.test.ts',
+      'packages/*/test/**/*.test.tsx',
+      'test/**/*.test.ts',
+      'examples/*/test/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Two cores: keep parallelism modest so real-server tests are not starved.

@@ -3,7 +3,7 @@
  * users, printing what each would get and why. Runs on the embedded evaluator; no Redis needed.
  */
 import { readFileSync } from 'node:fs';
-import { compileFlagSet, type EvaluationContext, type FlagValueType } from '@ensign/core';
+import { type EvaluationContext, type FlagValueType, compileFlagSet } from '@ensign/core';
 
 const path = new URL('../examples/flags/fitness.flags.json', import.meta.url);
 const flags = compileFlagSet(JSON.parse(readFileSync(path, 'utf8')), { metadata: { version: 1 } });

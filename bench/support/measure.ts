@@ -8,9 +8,19 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Summary of latency samples in milliseconds. */
-export function latencySummary(samplesMs: readonly number[]): { p50: number; p99: number; max: number; n: number } {
+export function latencySummary(samplesMs: readonly number[]): {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+} {
   const sorted = [...samplesMs].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN, n: sorted.length };
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+    n: sorted.length,
+  };
 }
 
 /**
