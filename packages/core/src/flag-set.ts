@@ -4,7 +4,7 @@
  */
 import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
 import { FlagSetValidationError } from './errors.js';
-import { CompiledFlag, compileFlagProgram, type FlagProgram } from './flag/compile-flag.js';
+import { CompiledFlag, type FlagProgram, compileFlagProgram } from './flag/compile-flag.js';
 import { checkDocument, checkMetadata } from './format/check-document.js';
 import { isPlainObject } from './format/json.js';
 import { compileNode, pointerSegment } from './logic/compile.js';
@@ -163,10 +163,12 @@ export class CompiledFlagSet {
 
   /** The document this set was compiled from (definitions as given). */
   toDocument(): FlagSetDocument {
-    const flags: FlagSetDocument['flags'] = {};
-    for (const [key, program] of this.programs) {
-      if (program.definition) flags[key] = program.definition as FlagSetDocument['flags'][string];
-    }
+    // fromEntries defines own properties, so a flag named `__proto__` stays a flag.
+    const flags: FlagSetDocument['flags'] = Object.fromEntries(
+      [...this.programs]
+        .filter(([, program]) => program.definition !== undefined)
+        .map(([key, program]) => [key, program.definition as FlagSetDocument['flags'][string]]),
+    );
     const doc: FlagSetDocument = { flags };
     if (Object.keys(this.evaluators).length > 0) doc.$evaluators = { ...this.evaluators };
     if (Object.keys(this.documentMetadata).length > 0) doc.metadata = { ...this.documentMetadata };
@@ -236,7 +238,10 @@ export class CompiledFlagSet {
           programs.set(key, compileFlagProgram(key, definition, evaluators));
         }
       } else {
-        programs.set(key, evaluatorsChanged ? compileFlagProgram(key, program.definition, evaluators) : program);
+        programs.set(
+          key,
+          evaluatorsChanged ? compileFlagProgram(key, program.definition, evaluators) : program,
+        );
       }
     }
     for (const [key, definition] of Object.entries(touched)) {

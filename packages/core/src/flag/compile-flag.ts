@@ -3,7 +3,7 @@
  * so a typical evaluation allocates nothing but what the rule itself computes.
  */
 import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
-import { checkFlag, type VariantType } from '../format/check-document.js';
+import { type VariantType, checkFlag } from '../format/check-document.js';
 import { deepFreeze, depthExceeds, isPlainObject, stableStringify } from '../format/json.js';
 import { MAX_RULE_DEPTH } from '../format/limits.js';
 import { compileNode, pointerSegment } from '../logic/compile.js';
@@ -19,6 +19,8 @@ import type {
 } from '../types.js';
 
 const EMPTY_CONTEXT: Readonly<Record<string, unknown>> = Object.freeze({});
+/** Deeper than any valid flag (rule nodes are at most two JSON levels each, plus the wrappers). */
+const MAX_FINGERPRINT_DEPTH = MAX_RULE_DEPTH * 2 + 8;
 
 /**
  * What compiling a flag produces before set metadata is known: reusable across set changes that
@@ -53,7 +55,8 @@ export function compileFlagProgram(
   const targetingPath = `/flags/${pointerSegment(key)}/targeting`;
   let targeting: Compiled | undefined;
   if (def && isPlainObject(def.targeting) && Object.keys(def.targeting).length > 0) {
-    if (depthExceeds(def.targeting, MAX_RULE_DEPTH * 2)) {
+    if (depthExceeds(def.targeting, MAX_RULE_DEPTH * 2 + 4)) {
+      // A cheap iterative guard before the recursive compiler; each rule level is at most two JSON levels.
       issues.push({
         path: targetingPath,
         flagKey: key,
@@ -77,10 +80,11 @@ export function compileFlagProgram(
   if (def && isPlainObject(def.variants)) {
     for (const [name, value] of Object.entries(def.variants)) variants.set(name, deepFreeze(value));
   }
-  const fingerprint =
-    issues.length === 0 || !depthExceeds(definition, MAX_RULE_DEPTH * 2)
-      ? stableStringify({ definition, evaluators: [...refs].sort().map((name) => [name, evaluators[name]]) })
-      : `invalid:${issues.map((i) => i.path + i.message).join(';')}`;
+  const behaviour = { definition, evaluators: [...refs].sort().map((name) => [name, evaluators[name]]) };
+  // Only an invalid flag can be this deep (its issues say why); serializing it could overflow the stack.
+  const fingerprint = depthExceeds(behaviour, MAX_FINGERPRINT_DEPTH)
+    ? `invalid:${issues.map((i) => i.path + i.message).join(';')}`
+    : stableStringify(behaviour);
   const metadata = def && isPlainObject(def.metadata) ? def.metadata : {};
   return {
     key,
@@ -160,7 +164,11 @@ export class CompiledFlag {
     if (outcome === null || outcome === undefined) return this.onNull;
     const type = typeof outcome;
     const name =
-      type === 'string' ? (outcome as string) : type === 'boolean' || type === 'number' ? String(outcome) : undefined;
+      type === 'string'
+        ? (outcome as string)
+        : type === 'boolean' || type === 'number'
+          ? String(outcome)
+          : undefined;
     const match = name === undefined ? undefined : this.matches.get(name);
     if (match) return match;
     return this.error(

@@ -6,10 +6,11 @@
  */
 import { pointerSegment } from '../logic/compile.js';
 import type { ValidationIssue } from '../types.js';
-import { depthExceeds, isPlainObject } from './json.js';
+import { depthExceeds, describeValue, isPlainObject } from './json.js';
 import { MAX_FLAG_KEY_LENGTH, MAX_VALUE_DEPTH } from './limits.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
+const KNOWN_FLAG_PROPERTIES = new Set(['state', 'variants', 'defaultVariant', 'targeting', 'metadata']);
 
 /** The OpenFeature type of a flag's variants. */
 export type VariantType = 'boolean' | 'string' | 'number' | 'object';
@@ -77,16 +78,18 @@ export function checkMetadata(
  */
 export function checkFlag(key: string, flag: unknown, issues: ValidationIssue[]): VariantType | undefined {
   const path = `/flags/${pointerSegment(key)}`;
-  const report = (where: string, message: string) => issues.push({ path: path + where, flagKey: key, message });
+  const report = (where: string, message: string) =>
+    issues.push({ path: path + where, flagKey: key, message });
   if (key.length === 0) report('', 'a flag key must not be empty');
-  if (key.length > MAX_FLAG_KEY_LENGTH) report('', `a flag key must be at most ${MAX_FLAG_KEY_LENGTH} characters`);
+  if (key.length > MAX_FLAG_KEY_LENGTH)
+    report('', `a flag key must be at most ${MAX_FLAG_KEY_LENGTH} characters`);
   if (!isPlainObject(flag)) {
     report('', 'a flag must be an object with "state" and "variants"');
     return undefined;
   }
   if (!hasOwn.call(flag, 'state')) report('', 'missing required property "state"');
   else if (flag.state !== 'ENABLED' && flag.state !== 'DISABLED') {
-    report('/state', `"state" must be "ENABLED" or "DISABLED", not ${JSON.stringify(flag.state)}`);
+    report('/state', `"state" must be "ENABLED" or "DISABLED", not ${describeValue(flag.state)}`);
   }
 
   let type: VariantType | undefined;
@@ -119,13 +122,28 @@ export function checkFlag(key: string, flag: unknown, issues: ValidationIssue[])
     if (dv !== null && typeof dv !== 'string') {
       report('/defaultVariant', '"defaultVariant" must be a variant name (a string) or null');
     } else if (typeof dv === 'string' && isPlainObject(variants) && !hasOwn.call(variants, dv)) {
-      const known = Object.keys(variants).slice(0, 10).map((v) => JSON.stringify(v)).join(', ');
-      report('/defaultVariant', `"defaultVariant" names "${dv}", which is not a variant (variants: ${known})`);
+      const known = Object.keys(variants)
+        .slice(0, 10)
+        .map((v) => JSON.stringify(v))
+        .join(', ');
+      report(
+        '/defaultVariant',
+        `"defaultVariant" names "${dv}", which is not a variant (variants: ${known})`,
+      );
     }
   }
   if (hasOwn.call(flag, 'targeting') && !isPlainObject(flag.targeting)) {
     report('/targeting', '"targeting" must be a JsonLogic rule (an object)');
   }
   checkMetadata(flag.metadata, `${path}/metadata`, key, issues);
+  // flagd ignores properties it does not know; bound them so they cannot exhaust the stack later.
+  for (const [name, value] of Object.entries(flag)) {
+    if (!KNOWN_FLAG_PROPERTIES.has(name) && depthExceeds(value, MAX_VALUE_DEPTH)) {
+      report(
+        `/${pointerSegment(name)}`,
+        `"${name}" is nested too deeply (more than ${MAX_VALUE_DEPTH} levels)`,
+      );
+    }
+  }
   return type;
 }

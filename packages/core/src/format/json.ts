@@ -30,11 +30,24 @@ export function stableStringify(value: unknown): string {
     .join(',')}}`;
 }
 
-/** Freezes a JSON value and everything in it, so results handed to callers cannot be mutated. */
+/**
+ * Freezes a JSON value and everything in it, so results handed to callers cannot be mutated.
+ * Iterative, so a hostile, deeply nested value cannot overflow the stack.
+ */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null || Object.isFrozen(node)) continue;
+    Object.freeze(node);
+    for (const child of Object.values(node)) stack.push(child);
   }
   return value;
+}
+
+/** A short description of any value for an error message (never serializes a whole structure). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
 }

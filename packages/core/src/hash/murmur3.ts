@@ -76,7 +76,7 @@ function run(state: Murmur3State, text: string, done: boolean): number | Murmur3
       bytes = c;
       count = 1;
     } else if (c < 0x800) {
-      bytes = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      bytes = 0xc0 | (c >> 6) | ((0x80 | (c & 0x3f)) << 8);
       count = 2;
     } else if (c >= 0xd800 && c <= 0xdfff) {
       const next = i + 1 < len ? text.charCodeAt(i + 1) : 0;
@@ -84,7 +84,8 @@ function run(state: Murmur3State, text: string, done: boolean): number | Murmur3
         c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
         i++;
         bytes =
-          (0xf0 | (c >> 18)) |
+          0xf0 |
+          (c >> 18) |
           ((0x80 | ((c >> 12) & 0x3f)) << 8) |
           ((0x80 | ((c >> 6) & 0x3f)) << 16) |
           ((0x80 | (c & 0x3f)) << 24);
@@ -94,7 +95,7 @@ function run(state: Murmur3State, text: string, done: boolean): number | Murmur3
         count = 3;
       }
     } else {
-      bytes = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+      bytes = 0xe0 | (c >> 12) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
       count = 3;
     }
     for (let b = 0; b < count; b++) {

@@ -5,7 +5,7 @@
 import { MAX_RULE_DEPTH, MAX_RULE_NODES } from '../format/limits.js';
 import type { JsonValue } from '../types.js';
 import { OPERATORS } from './operators/index.js';
-import type { Compiled, CompileScope } from './types.js';
+import type { CompileScope, Compiled } from './types.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const EMPTY_ROOT: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -45,7 +45,10 @@ export function compileNode(node: JsonValue, scope: CompileScope): Compiled {
     return NULL;
   }
   if (scope.depth > MAX_RULE_DEPTH) {
-    return fail(scope, scope.path, `targeting is nested too deeply (more than ${MAX_RULE_DEPTH} levels)`);
+    // Once per rule: every sibling past the limit would repeat the same news.
+    if (scope.counter.tooDeep) return NULL;
+    scope.counter.tooDeep = true;
+    return fail(scope, scope.path, `rule is nested too deeply (more than ${MAX_RULE_DEPTH} levels)`);
   }
   if (Array.isArray(node)) {
     const items = node.map((item, i) => compileChild(item, scope, `/${i}`));
@@ -92,7 +95,6 @@ function compileRef(name: JsonValue, scope: CompileScope): Compiled {
     refStack: [...scope.refStack, name],
   });
 }
-
 
 /** Marks a compiled node as returning the same value whatever the data (for constant folding). */
 export function markConstant(fn: Compiled): Compiled {

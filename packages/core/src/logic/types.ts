@@ -20,8 +20,8 @@ export interface CompileScope {
   readonly inElementScope: boolean;
   /** `$ref` names being expanded, to refuse cycles. */
   readonly refStack: readonly string[];
-  /** Nodes compiled so far for this flag (shared counter, for the size limit). */
-  readonly counter: { nodes: number };
+  /** Nodes compiled so far for this flag (shared, for the size limit); whether depth was reported. */
+  readonly counter: { nodes: number; tooDeep?: boolean };
   /** Names of the `$evaluators` this flag uses (its fingerprint includes them). */
   readonly refs: Set<string>;
   /** Where problems go; compilation continues to report all of them. */

@@ -31,7 +31,10 @@ export function toEpochMs(value: unknown): number | undefined {
 function dateCompare(test: (a: number, b: number) => boolean): OperatorCompiler {
   return (args, scope, _compile, rawArgs) => {
     if (!Array.isArray(rawArgs) || args.length !== 2) return literal(null);
-    const [left, right] = compileArgs(args, scope, rawArgs) as [ReturnType<typeof literal>, ReturnType<typeof literal>];
+    const [left, right] = compileArgs(args, scope, rawArgs) as [
+      ReturnType<typeof literal>,
+      ReturnType<typeof literal>,
+    ];
     const rightConst = constantValue(right);
     if (rightConst) {
       const b = toEpochMs(rightConst.value);

@@ -27,7 +27,13 @@ function toBuckets(entries: readonly unknown[]): Buckets | undefined {
     if (!Array.isArray(entry) || entry.length === 0 || entry.length > 2) return undefined;
     const variant = entry[0];
     const type = typeof variant;
-    if (variant !== null && variant !== undefined && type !== 'string' && type !== 'number' && type !== 'boolean') {
+    if (
+      variant !== null &&
+      variant !== undefined &&
+      type !== 'string' &&
+      type !== 'number' &&
+      type !== 'boolean'
+    ) {
       return undefined;
     }
     let weight = 1;
@@ -74,6 +80,7 @@ export const fractionalOp: OperatorCompiler = (args, scope, _compile, rawArgs) =
       return hash === undefined ? null : pick(buckets, hash);
     };
   }
+  const slow = general(parts, defaultHash);
   // A bucketing-key expression followed by literal buckets.
   const rest = parts.slice(1);
   if (!Array.isArray(args[0]) && rest.every((part) => constantValue(part) !== undefined)) {
@@ -81,11 +88,12 @@ export const fractionalOp: OperatorCompiler = (args, scope, _compile, rawArgs) =
     const buckets = toBuckets(rest.map((part) => constantValue(part)!.value));
     return (data, root) => {
       const key = keyNode(data, root);
-      if (typeof key !== 'string') return null;
-      return buckets ? pick(buckets, murmur3(key)) : null;
+      if (typeof key === 'string') return buckets ? pick(buckets, murmur3(key)) : null;
+      // As in flagd: a key that is not a string makes the first argument a bucket too.
+      return Array.isArray(key) ? slow(data, root) : null;
     };
   }
-  return general(parts, defaultHash);
+  return slow;
 };
 
 /** Any mix of rules: evaluate everything, then bucket as flagd-core does. */

@@ -5,7 +5,7 @@
  */
 import type { JsonValue } from '../../types.js';
 import { compileArgs, constantValue, literal, reportIssue, truthy } from '../compile.js';
-import type { Compiled, CompileScope, OperatorCompiler } from '../types.js';
+import type { CompileScope, Compiled, OperatorCompiler } from '../types.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const FLAGD_PREFIX = '$flagd';
@@ -229,7 +229,9 @@ const reduceOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
   const suffix = (i: number) => (Array.isArray(rawArgs) ? `/${i}` : '');
   const source = args[0] === undefined ? literal(undefined) : compile(args[0], scope, suffix(0));
   const logic =
-    args[1] === undefined ? literal(undefined) : compile(args[1], { ...scope, inElementScope: true }, suffix(1));
+    args[1] === undefined
+      ? literal(undefined)
+      : compile(args[1], { ...scope, inElementScope: true }, suffix(1));
   const initial = args[2] === undefined ? literal(null) : compile(args[2], scope, suffix(2));
   return (data, root) => {
     const items = source(data, root);
@@ -299,4 +301,3 @@ export const STANDARD_OPERATORS: Record<string, OperatorCompiler> = {
     return a;
   },
 };
-

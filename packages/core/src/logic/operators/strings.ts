@@ -5,7 +5,10 @@ import type { OperatorCompiler } from '../types.js';
 function stringTest(test: (text: string, part: string) => boolean): OperatorCompiler {
   return (args, scope, _compile, rawArgs) => {
     if (!Array.isArray(rawArgs) || args.length !== 2) return literal(null);
-    const [text, part] = compileArgs(args, scope, rawArgs) as [ReturnType<typeof literal>, ReturnType<typeof literal>];
+    const [text, part] = compileArgs(args, scope, rawArgs) as [
+      ReturnType<typeof literal>,
+      ReturnType<typeof literal>,
+    ];
     return (data, root) => {
       const a = text(data, root);
       const b = part(data, root);
