@@ -249,7 +249,12 @@ export class CompiledFlagSet {
       programs.set(key, compileFlagProgram(key, definition, evaluators));
     }
     if (!evaluatorsChanged) {
-      issues.push(...this.issues.filter((issue) => issue.path.startsWith('/$evaluators')));
+      // Problems of the rules themselves; the flags' own are recomputed below.
+      issues.push(
+        ...this.issues.filter(
+          (issue) => issue.flagKey === undefined && issue.path.startsWith('/$evaluators'),
+        ),
+      );
     }
     for (const program of programs.values()) issues.push(...program.issues);
     if (this.mode === 'reject' && issues.length > 0) throw new FlagSetValidationError(issues);
