@@ -1,1 +1,28 @@
-export {};
+/**
+ * `@ensign/widget-provider/server`: for MCP tool handlers (Node). Evaluates the flags a widget
+ * needs and hands the results over in the tool result's `_meta`.
+ * @packageDocumentation
+ */
+export { attachWidgetFlags } from './attach-widget-flags.js';
+export {
+  contextFromMcpRequest,
+  type McpContextOptions,
+  type McpRequestLike,
+  OPENAI_META,
+  type TargetingKeySource,
+} from './context-from-mcp-request.js';
+export { NotClientSideFlagError } from './errors.js';
+export {
+  CLIENT_SIDE_METADATA_KEY,
+  DEFAULT_FORWARDED_METADATA,
+  type EvaluateWidgetFlagsOptions,
+  evaluateWidgetFlags,
+  type WidgetFlagDefaults,
+  type WidgetFlagsClient,
+} from './evaluate-widget-flags.js';
+export {
+  FLAGS_META_KEY,
+  PAYLOAD_VERSION,
+  type WidgetFlagResult,
+  type WidgetFlagsPayload,
+} from '../shared/payload.js';

@@ -1,0 +1,248 @@
+import {
+  ErrorCode,
+  type EvaluationContext,
+  type FlagValue,
+  type JsonValue,
+  OpenFeatureEventEmitter,
+  type Provider,
+  ProviderEvents,
+  type ResolutionDetails,
+  StandardResolutionReasons,
+} from '@openfeature/web-sdk';
+import { FLAGS_META_KEY, type WidgetFlagsPayload, findWidgetFlagsPayload } from '../shared/payload.js';
+import {
+  type OpenAiHost,
+  SET_GLOBALS_EVENT,
+  type SetGlobalsEventDetail,
+  TOOL_RESULT_METHOD,
+  openAiHost,
+} from './host.js';
+import { sameJson } from './same-json.js';
+
+/** Options of {@link WidgetFlagProvider}. */
+export interface WidgetFlagProviderOptions {
+  /**
+   * Persist the latest payload in `window.openai.widgetState` under `"ensign/flags"`, merged into
+   * the app's own widget state, so that reopening an old message shows the variants it showed
+   * before. Widget state is visible to the model: only opt in if the model may see flag results.
+   * @default false
+   */
+  persistToWidgetState?: boolean;
+  /**
+   * How long `initialize` waits for the first payload. Until it arrives the SDK reports the
+   * provider `NOT_READY` (evaluations return the caller's default with error `PROVIDER_NOT_READY`);
+   * after this timeout the provider is `READY` and returns defaults with reason `DEFAULT` until a
+   * payload arrives. `0` makes it `READY` at once.
+   * @default undefined: wait until the first payload
+   */
+  readyTimeoutMs?: number;
+}
+
+type FlagType = 'boolean' | 'string' | 'number' | 'object';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const typeOf = (value: JsonValue): FlagType | 'null' | 'array' =>
+  value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as FlagType);
+
+/**
+ * OpenFeature web provider for ChatGPT / MCP Apps widgets. It never calls a server: it resolves
+ * synchronously from the latest flags payload that the MCP server put under
+ * `_meta["ensign/flags"]` (see `evaluateWidgetFlags` in `@ensign/widget-provider/server`).
+ *
+ * Payloads come from, in this order at start: `window.openai.widgetState` (only with
+ * `persistToWidgetState`), then `window.openai.toolResponseMetadata` (flat, or nested under
+ * `mcp_tool_result` / `call_tool_result`); afterwards, as they arrive: `openai:set_globals` events
+ * carrying `toolResponseMetadata` or `widgetState`, MCP Apps `ui/notifications/tool-result`
+ * messages from the parent frame, and {@link WidgetFlagProvider.ingest} for results the widget
+ * fetched itself. The newest payload wins: one whose `issuedAt` is older than the current one's
+ * is ignored, so a re-delivered old result cannot undo a newer one.
+ *
+ * A payload that changes flags emits `PROVIDER_CONFIGURATION_CHANGED` with exactly the keys whose
+ * result changed (added, removed or different).
+ *
+ * @example
+ * ```ts
+ * const provider = new WidgetFlagProvider();
+ * OpenFeature.setProvider(provider); // before connecting an MCP Apps client, so no message is missed
+ * const client = OpenFeature.getClient();
+ * const layout = client.getStringValue('booking-layout', 'list');
+ * const result = await window.openai.callTool('list_bookings', {});
+ * provider.ingest(result);
+ * ```
+ */
+export class WidgetFlagProvider implements Provider {
+  readonly metadata = { name: 'ensign-widget' } as const;
+  readonly runsOn = 'client' as const;
+  readonly events = new OpenFeatureEventEmitter();
+  private payload: WidgetFlagsPayload | undefined;
+  private onReady: (() => void) | undefined;
+  private stop: (() => void) | undefined;
+
+  constructor(private readonly options: WidgetFlagProviderOptions = {}) {}
+
+  /** The payload flags currently resolve from, if any has arrived. */
+  get currentPayload(): WidgetFlagsPayload | undefined {
+    return this.payload;
+  }
+
+  /**
+   * Starts listening to the host and reads what it already holds. Resolves when a payload is
+   * available (at once if the host already has one), or after `readyTimeoutMs`.
+   */
+  initialize(): Promise<void> {
+    this.listen();
+    const host = openAiHost();
+    if (this.options.persistToWidgetState) this.accept(findWidgetFlagsPayload(host?.widgetState), true);
+    this.accept(findWidgetFlagsPayload(host?.toolResponseMetadata));
+    if (this.payload) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timeoutMs = this.options.readyTimeoutMs;
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.onReady?.(), timeoutMs);
+      this.onReady = () => {
+        clearTimeout(timer);
+        this.onReady = undefined;
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * Takes the flags payload from a tool result the widget obtained itself (e.g. the result of
+   * `window.openai.callTool`, or an MCP Apps `tools/call` response): a `CallToolResult`, its
+   * `_meta`, or a host envelope around either.
+   * @returns whether the result held a payload that was applied (not older than the current one).
+   */
+  ingest(toolResult: unknown): boolean {
+    return this.accept(findWidgetFlagsPayload(toolResult));
+  }
+
+  /**
+   * Does nothing: flags are evaluated on the server for the tool call's user and context, and
+   * the widget only receives results. A changed widget context takes effect with the next tool
+   * result; the provider does not pretend to re-fetch.
+   */
+  onContextChange(_oldContext: EvaluationContext, _newContext: EvaluationContext): void {}
+
+  /** Removes the host listeners. */
+  onClose(): Promise<void> {
+    this.stop?.();
+    this.stop = undefined;
+    return Promise.resolve();
+  }
+
+  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
+    return this.resolve(flagKey, 'boolean', defaultValue);
+  }
+
+  resolveStringEvaluation(flagKey: string, defaultValue: string): ResolutionDetails<string> {
+    return this.resolve(flagKey, 'string', defaultValue);
+  }
+
+  resolveNumberEvaluation(flagKey: string, defaultValue: number): ResolutionDetails<number> {
+    return this.resolve(flagKey, 'number', defaultValue);
+  }
+
+  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
+    return this.resolve(flagKey, 'object', defaultValue);
+  }
+
+  private resolve<T extends FlagValue>(
+    flagKey: string,
+    type: FlagType,
+    defaultValue: T,
+  ): ResolutionDetails<T> {
+    if (!this.payload) return { value: defaultValue, reason: StandardResolutionReasons.DEFAULT };
+    const result = this.payload.flags[flagKey];
+    if (!result) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.FLAG_NOT_FOUND,
+        errorMessage: `flag "${flagKey}" is not in the widget's flags payload: add it to the flags the tool handler evaluates`,
+      };
+    }
+    const { value, variant, reason, errorCode } = result;
+    const flagMetadata = result.flagMetadata ?? {};
+    if (errorCode) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: errorCode as ErrorCode,
+        errorMessage: `flag "${flagKey}" failed to evaluate on the server (${errorCode})`,
+        flagMetadata,
+      };
+    }
+    // No value: the caller's default applies (a disabled flag keeps its reason, `DISABLED`).
+    if (value === undefined) return { value: defaultValue, reason, variant, flagMetadata };
+    const actual = typeOf(value);
+    if (actual !== type && !(type === 'object' && actual === 'array')) {
+      return {
+        value: defaultValue,
+        reason: StandardResolutionReasons.ERROR,
+        errorCode: ErrorCode.TYPE_MISMATCH,
+        errorMessage: `flag "${flagKey}" is a ${actual} flag, not ${type}`,
+        flagMetadata,
+      };
+    }
+    return { value: value as T, reason, variant, flagMetadata };
+  }
+
+  private listen(): void {
+    if (this.stop || typeof window === 'undefined') return;
+    const onGlobals = (event: Event) => {
+      const globals: Partial<OpenAiHost> =
+        (event as CustomEvent<SetGlobalsEventDetail>).detail?.globals ?? openAiHost() ?? {};
+      if (this.options.persistToWidgetState && 'widgetState' in globals) {
+        // The app replaced its state without our key (or with an older payload): put ours back.
+        if (!this.accept(findWidgetFlagsPayload(globals.widgetState), true) && this.payload)
+          this.persist(this.payload);
+      }
+      if ('toolResponseMetadata' in globals)
+        this.accept(findWidgetFlagsPayload(globals.toolResponseMetadata));
+    };
+    const onMessage = (event: MessageEvent) => {
+      // Only the host (the parent frame) delivers tool results; other frames are ignored.
+      const data: unknown = event.data;
+      if (event.source !== window.parent || !isRecord(data)) return;
+      if (data.jsonrpc === '2.0' && data.method === TOOL_RESULT_METHOD)
+        this.accept(findWidgetFlagsPayload(data.params));
+    };
+    window.addEventListener(SET_GLOBALS_EVENT, onGlobals);
+    window.addEventListener('message', onMessage);
+    this.stop = () => {
+      window.removeEventListener(SET_GLOBALS_EVENT, onGlobals);
+      window.removeEventListener('message', onMessage);
+    };
+  }
+
+  private accept(next: WidgetFlagsPayload | undefined, fromWidgetState = false): boolean {
+    if (!next) return false;
+    const previous = this.payload;
+    if (previous?.issuedAt !== undefined && next.issuedAt !== undefined && next.issuedAt < previous.issuedAt)
+      return false;
+    this.payload = next;
+    const before = previous?.flags ?? {};
+    const flagsChanged = [...new Set([...Object.keys(before), ...Object.keys(next.flags)])].filter(
+      (key) => !sameJson(before[key], next.flags[key]),
+    );
+    if (!fromWidgetState) this.persist(next);
+    if (flagsChanged.length > 0) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
+    this.onReady?.();
+    return true;
+  }
+
+  private persist(payload: WidgetFlagsPayload): void {
+    const host = openAiHost();
+    if (!this.options.persistToWidgetState || typeof host?.setWidgetState !== 'function') return;
+    // Merge into the app's own state: setWidgetState replaces the whole object.
+    const state = isRecord(host.widgetState) ? host.widgetState : {};
+    if (sameJson(state[FLAGS_META_KEY], payload)) return;
+    try {
+      Promise.resolve(host.setWidgetState({ ...state, [FLAGS_META_KEY]: payload })).catch(() => {});
+    } catch {
+      // A host that refuses the write must not break flag evaluation.
+    }
+  }
+}
