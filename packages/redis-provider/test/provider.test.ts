@@ -1,0 +1,350 @@
+/**
+ * `RedisProvider` through the real OpenFeature server SDK, over `MemoryFlagStore`: every value
+ * type, every reason and error code, events on writes, tracking, bootstrap, and the same app code
+ * running on the SDK's own `InMemoryProvider`. The Redis paths are in provider-redis.test.ts.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FlagSetDocument } from '@ensign/core';
+import {
+  type Client,
+  ErrorCode,
+  type EvaluationDetails,
+  FlagNotFoundError,
+  type FlagValue,
+  type Hook,
+  InMemoryProvider,
+  type Logger,
+  OpenFeature,
+  type Provider,
+  ProviderEvents,
+  ProviderStatus,
+  StandardResolutionReasons,
+  TypeMismatchError,
+} from '@openfeature/server-sdk';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MemoryFlagStore, type ProviderTrackingEvent, RedisProvider } from '../src/index.js';
+import { FLAG_SET, sampleDocument } from './fixtures/flags.js';
+
+let domainSeq = 0;
+const domains: string[] = [];
+
+/** Registers a provider under a fresh domain and waits for it. */
+async function clientFor(provider: Provider): Promise<Client> {
+  const domain = `provider-test-${++domainSeq}`;
+  domains.push(domain);
+  await OpenFeature.setProviderAndWait(domain, provider);
+  return OpenFeature.getClient(domain);
+}
+
+function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push =
+    (level: string) =>
+    (...args: unknown[]) => {
+      lines.push(`${level} ${args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ')}`);
+    };
+  return { lines, error: push('error'), warn: push('warn'), info: push('info'), debug: push('debug') };
+}
+
+function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (check()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+afterEach(async () => {
+  // Closing a domain's provider is what the SDK does on shutdown: it must release everything.
+  await Promise.all(
+    domains.splice(0).map((domain) => OpenFeature.setProviderAndWait(domain, new InMemoryProvider())),
+  );
+});
+
+afterAll(async () => {
+  await OpenFeature.close();
+});
+
+describe(RedisProvider.name, () => {
+  it('evaluates every value type through the OpenFeature client, with set and flag metadata', async () => {
+    const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET }));
+
+    const pro = await client.getBooleanDetails('new-checkout', false, { targetingKey: 'u1', tier: 'pro' });
+    expect(pro).toMatchObject({
+      value: true,
+      variant: 'on',
+      reason: StandardResolutionReasons.TARGETING_MATCH,
+    });
+    expect(pro.flagMetadata).toMatchObject({
+      flagSetId: FLAG_SET,
+      version: 1,
+      kind: 'release',
+      team: 'checkout',
+    });
+    expect(pro.errorCode).toBeUndefined();
+
+    const free = await client.getBooleanDetails('new-checkout', true, { targetingKey: 'u2', tier: 'free' });
+    expect(free).toMatchObject({ value: false, variant: 'off', reason: StandardResolutionReasons.DEFAULT });
+
+    expect(await client.getStringDetails('headline', 'x')).toMatchObject({
+      value: 'Welcome',
+      variant: 'a',
+      reason: StandardResolutionReasons.STATIC,
+    });
+    expect(await client.getNumberValue('max-items', 0)).toBe(10);
+    expect(await client.getObjectValue('theme', {})).toEqual({ color: 'white' });
+  });
+
+  it('serves a disabled flag as the caller default with reason DISABLED, not as an error', async () => {
+    const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET }));
+    const details = await client.getBooleanDetails('payments-kill', false);
+    expect(details).toMatchObject({ value: false, reason: StandardResolutionReasons.DISABLED });
+    expect(details.errorCode).toBeUndefined();
+    expect(details.flagMetadata.flagSetId).toBe(FLAG_SET);
+  });
+
+  it('reports FLAG_NOT_FOUND, TYPE_MISMATCH and GENERAL with message, metadata and the OpenFeature error class', async () => {
+    const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET }));
+    const seen: unknown[] = [];
+    const hook: Hook = { error: (_context, error) => void seen.push(error) };
+    client.addHooks(hook);
+
+    const missing = await client.getBooleanDetails('nope', true);
+    expect(missing).toMatchObject({ value: true, reason: 'ERROR', errorCode: ErrorCode.FLAG_NOT_FOUND });
+    expect(missing.errorMessage).toContain('"nope"');
+    expect(missing.flagMetadata).toMatchObject({ flagSetId: FLAG_SET, version: 1 });
+    expect(seen.pop()).toBeInstanceOf(FlagNotFoundError);
+
+    const mismatch = await client.getNumberDetails('headline', 7);
+    expect(mismatch).toMatchObject({ value: 7, reason: 'ERROR', errorCode: ErrorCode.TYPE_MISMATCH });
+    expect(mismatch.errorMessage).toContain('string flag');
+    expect(mismatch.flagMetadata.flagSetId).toBe(FLAG_SET);
+    expect(seen.pop()).toBeInstanceOf(TypeMismatchError);
+
+    const general = await client.getStringDetails('picker', 'fallback', { pick: 'z' });
+    expect(general).toMatchObject({ value: 'fallback', reason: 'ERROR', errorCode: ErrorCode.GENERAL });
+    expect(general.errorMessage).toContain('"z"');
+    expect((await client.getStringDetails('picker', 'fallback', { pick: 'y' })).value).toBe('y');
+  });
+
+  it('isolates an invalid flag of a bootstrap document as PARSE_ERROR and warns naming it', async () => {
+    const logger = memoryLogger();
+    const bootstrap = sampleDocument();
+    (bootstrap.flags as Record<string, unknown>).broken = {
+      state: 'ENABLED',
+      variants: { a: 1 },
+      defaultVariant: 'b',
+    };
+    // The set was never written: the provider keeps serving the bootstrap rather than nothing.
+    const store = new MemoryFlagStore();
+    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET, bootstrap, logger }));
+    const broken = await client.getNumberDetails('broken', 0);
+    expect(broken).toMatchObject({ value: 0, reason: 'ERROR', errorCode: ErrorCode.PARSE_ERROR });
+    expect(broken.errorMessage).toContain('/flags/broken/defaultVariant');
+    expect(await client.getStringValue('headline', 'x')).toBe('Welcome');
+    expect(logger.lines.some((l) => l.startsWith('warn') && l.includes('"broken"'))).toBe(true);
+  });
+
+  it('applies writes and emits PROVIDER_CONFIGURATION_CHANGED with exactly the flags changed', async () => {
+    const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    const provider = new RedisProvider({ store, flagSet: FLAG_SET });
+    const client = await clientFor(provider);
+    const events: { type: string; flagsChanged?: string[] }[] = [];
+    for (const type of [ProviderEvents.ConfigurationChanged, ProviderEvents.Stale, ProviderEvents.Ready]) {
+      client.addHandler(type, (details) => void events.push({ type, flagsChanged: details?.flagsChanged }));
+    }
+    // A READY handler added to a ready provider runs at once (OpenFeature spec 5.3.3).
+    expect(events).toEqual([{ type: ProviderEvents.Ready, flagsChanged: undefined }]);
+    events.length = 0;
+
+    await store.patchFlag(FLAG_SET, 'payments-kill', { state: 'ENABLED' }, { actor: 'oncall' });
+    await until(() => events.length === 1, 'the first change event');
+    expect(events[0]).toEqual({ type: ProviderEvents.ConfigurationChanged, flagsChanged: ['payments-kill'] });
+    expect(await client.getBooleanValue('payments-kill', false)).toBe(true);
+    expect(provider.version).toBe(2);
+
+    const next = sampleDocument();
+    delete (next.flags as Record<string, unknown>).picker;
+    next.flags.headline!.defaultVariant = 'b';
+    next.flags.added = { state: 'ENABLED', variants: { on: true }, defaultVariant: 'on' };
+    await store.replaceFlagSet(FLAG_SET, next);
+    await until(() => events.length === 2, 'the second change event');
+    const second = events[1]!;
+    expect(second.type).toBe(ProviderEvents.ConfigurationChanged);
+    // payments-kill is DISABLED again in `next`, so it changed back too.
+    expect([...second.flagsChanged!].sort()).toEqual(['added', 'headline', 'payments-kill', 'picker']);
+    expect(await client.getStringValue('headline', 'x')).toBe('Hello');
+    expect((await client.getBooleanDetails('picker', false)).errorCode).toBe(ErrorCode.FLAG_NOT_FOUND);
+    expect(events.every((e) => e.type === ProviderEvents.ConfigurationChanged)).toBe(true);
+  });
+
+  it('does not emit PROVIDER_READY itself during initialize: handlers run once', async () => {
+    const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    const provider = new RedisProvider({ store, flagSet: FLAG_SET });
+    let ready = 0;
+    provider.events.addHandler(ProviderEvents.Ready, () => void ready++);
+    const domain = `provider-test-${++domainSeq}`;
+    domains.push(domain);
+    let apiReady = 0;
+    OpenFeature.getClient(domain).addHandler(ProviderEvents.Ready, () => void apiReady++);
+    await OpenFeature.setProviderAndWait(domain, provider);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ready).toBe(0);
+    expect(apiReady).toBe(1);
+    expect(OpenFeature.getClient(domain).providerStatus).toBe(ProviderStatus.READY);
+  });
+
+  it('hands track() calls to the tracking sink, and survives a sink that throws', async () => {
+    const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    const tracked: ProviderTrackingEvent[] = [];
+    const client = await clientFor(
+      new RedisProvider({
+        store,
+        flagSet: FLAG_SET,
+        trackingSink: { track: (event) => void tracked.push(event) },
+      }),
+    );
+    const before = Date.now();
+    client.track('checkout-completed', { targetingKey: 'u1', tier: 'pro' }, { value: 42, currency: 'EUR' });
+    expect(tracked).toHaveLength(1);
+    expect(tracked[0]).toMatchObject({
+      eventName: 'checkout-completed',
+      context: { targetingKey: 'u1', tier: 'pro' },
+      details: { value: 42, currency: 'EUR' },
+    });
+    expect(tracked[0]!.timestamp).toBeGreaterThanOrEqual(before);
+
+    const logger = memoryLogger();
+    const failing = await clientFor(
+      new RedisProvider({
+        store: new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } }),
+        flagSet: FLAG_SET,
+        logger,
+        trackingSink: {
+          track: () => {
+            throw new Error('sink down');
+          },
+        },
+      }),
+    );
+    expect(() => failing.track('x', {}, {})).not.toThrow();
+    expect(logger.lines.some((l) => l.includes('tracking sink failed') && l.includes('"x"'))).toBe(true);
+  });
+
+  it('serves a bootstrap file until the set is written, then announces exactly what changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ensign-bootstrap-'));
+    try {
+      const path = join(dir, 'flags.json');
+      const bootstrap = sampleDocument();
+      bootstrap.flags.headline!.defaultVariant = 'b';
+      writeFileSync(path, JSON.stringify(bootstrap));
+      // A set never written reads as version 0 and empty: the bootstrap stays in place.
+      const store = new MemoryFlagStore();
+      const logger = memoryLogger();
+      const provider = new RedisProvider({ store, flagSet: FLAG_SET, bootstrap: path, logger });
+      const client = await clientFor(provider);
+      const changed: (string[] | undefined)[] = [];
+      client.addHandler(ProviderEvents.ConfigurationChanged, (d) => void changed.push(d?.flagsChanged));
+      expect(await client.getStringValue('headline', 'x')).toBe('Hello');
+      await until(() => logger.lines.some((l) => l.includes('empty at version 0')), 'the empty-set warning');
+      expect(provider.version).toBe(-1);
+      await store.replaceFlagSet(FLAG_SET, sampleDocument());
+      await until(() => changed.length === 1, 'catching up with the store');
+      expect(changed[0]).toEqual(['headline']);
+      expect(await client.getStringValue('headline', 'x')).toBe('Welcome');
+      expect(provider.version).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bootstrap file that is not JSON, naming the option and the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ensign-bootstrap-'));
+    try {
+      const path = join(dir, 'bad.json');
+      writeFileSync(path, '{ nope');
+      const provider = new RedisProvider({
+        store: new MemoryFlagStore(),
+        flagSet: FLAG_SET,
+        bootstrap: path,
+      });
+      await expect(provider.initialize()).rejects.toThrow(
+        /bootstrap file .*bad\.json.*option bootstrap.*not JSON/,
+      );
+      await provider.onClose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the option when an interval is not a positive number', () => {
+    expect(() => new RedisProvider({ store: new MemoryFlagStore(), resyncIntervalMs: 0 })).toThrow(
+      /resyncIntervalMs/,
+    );
+    expect(() => new RedisProvider({ store: new MemoryFlagStore(), initTimeoutMs: -1 })).toThrow(
+      /initTimeoutMs/,
+    );
+  });
+});
+
+/** App code written once against the OpenFeature API, whatever provider is configured. */
+async function checkoutView(client: Client, user: { id: string; tier: string }) {
+  const context = { targetingKey: user.id, tier: user.tier };
+  return {
+    newCheckout: await client.getBooleanValue('new-checkout', false, context),
+    headline: await client.getStringValue('headline', 'Hi', context),
+    maxItems: await client.getNumberValue('max-items', 5, context),
+    theme: await client.getObjectValue('theme', { color: 'grey' }, context),
+    paymentsKilled: await client.getBooleanValue('payments-kill', false, context),
+  };
+}
+
+describe('swapping providers in configuration', () => {
+  it('runs the same app code on MemoryFlagStore and on the SDK InMemoryProvider with the same results', async () => {
+    const document: FlagSetDocument = sampleDocument();
+    const ours = await clientFor(
+      new RedisProvider({
+        store: new MemoryFlagStore({ flagSets: { [FLAG_SET]: document } }),
+        flagSet: FLAG_SET,
+      }),
+    );
+    const sdk = await clientFor(
+      new InMemoryProvider({
+        'new-checkout': {
+          variants: { on: true, off: false },
+          defaultVariant: 'off',
+          disabled: false,
+          contextEvaluator: (ctx) => (ctx.tier === 'pro' ? 'on' : 'off'),
+        },
+        headline: { variants: { a: 'Welcome', b: 'Hello' }, defaultVariant: 'a', disabled: false },
+        'max-items': { variants: { small: 10, large: 50 }, defaultVariant: 'small', disabled: false },
+        theme: {
+          variants: { light: { color: 'white' }, dark: { color: 'black' } },
+          defaultVariant: 'light',
+          disabled: false,
+        },
+        'payments-kill': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: true },
+      }),
+    );
+    for (const user of [
+      { id: 'u1', tier: 'pro' },
+      { id: 'u2', tier: 'free' },
+    ]) {
+      const a = await checkoutView(ours, user);
+      expect(a).toEqual(await checkoutView(sdk, user));
+      expect(a.newCheckout).toBe(user.tier === 'pro');
+      expect(a.paymentsKilled).toBe(false);
+    }
+    const disabled: EvaluationDetails<FlagValue> = await sdk.getBooleanDetails('payments-kill', false);
+    expect(disabled.reason).toBe((await ours.getBooleanDetails('payments-kill', false)).reason);
+  });
+});
