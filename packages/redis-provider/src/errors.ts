@@ -1,1 +1,85 @@
-export {};
+/**
+ * Errors raised by flag stores. Validation refusals are `@ensign/core`'s `FlagSetValidationError`
+ * (an OpenFeature `ParseError` listing every problem by JSON Pointer); the classes here cover what
+ * only a store can get wrong: versions, history, permissions.
+ */
+
+/** Base class of every store error: names the flag set it happened to. */
+export class FlagStoreError extends Error {
+  override name = 'FlagStoreError';
+  /** The flag set the operation was about. */
+  readonly flagSet: string;
+
+  constructor(flagSet: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.flagSet = flagSet;
+  }
+}
+
+/**
+ * A compare-and-set write was refused: the set is no longer at the version the caller read.
+ * Reload, reapply the edit, and write again with the new version.
+ */
+export class VersionConflictError extends FlagStoreError {
+  override name = 'VersionConflictError';
+
+  constructor(
+    flagSet: string,
+    /** The version the write expected. */
+    readonly expectedVersion: number,
+    /** The version the set was at. */
+    readonly actualVersion: number,
+  ) {
+    super(
+      flagSet,
+      `flag set "${flagSet}" is at version ${actualVersion}, not the expected version ${expectedVersion}: reload it and reapply the change`,
+    );
+  }
+}
+
+/** `deleteFlag` or `patchFlag` named a flag the set does not hold. */
+export class MissingFlagError extends FlagStoreError {
+  override name = 'MissingFlagError';
+
+  constructor(
+    flagSet: string,
+    /** The flag that was not found. */
+    readonly flagKey: string,
+  ) {
+    super(flagSet, `flag "${flagKey}" does not exist in flag set "${flagSet}"`);
+  }
+}
+
+/**
+ * `revert` cannot rebuild the requested version: it is newer than the set, or the audit log was
+ * trimmed past it (see the store's `maxLogLength` option).
+ */
+export class HistoryUnavailableError extends FlagStoreError {
+  override name = 'HistoryUnavailableError';
+
+  constructor(
+    flagSet: string,
+    /** The version asked for. */
+    readonly version: number,
+    message: string,
+  ) {
+    super(flagSet, message);
+  }
+}
+
+/**
+ * Redis refused a command for lack of permission (ACL `NOPERM`), e.g. a write made with the
+ * read-only user that providers use.
+ */
+export class StorePermissionError extends FlagStoreError {
+  override name = 'StorePermissionError';
+
+  constructor(flagSet: string, operation: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(
+      flagSet,
+      `the Redis user may not ${operation} flag set "${flagSet}" (${detail}); writes need a user with write and script permissions on its keys`,
+      { cause },
+    );
+  }
+}

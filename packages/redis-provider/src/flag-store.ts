@@ -89,6 +89,17 @@ export interface HistoryOptions {
   limit?: number;
 }
 
+/**
+ * Hooks on the health of a change feed. Pub/sub loses what is published while a subscriber is
+ * disconnected, so a reader resynchronises (compares `version`) when the feed resumes.
+ */
+export interface SubscribeOptions {
+  /** The feed's connection dropped: notices published from now until `onResume` are lost. */
+  onInterrupt?(error?: Error): void;
+  /** The feed is live again after an interruption (resubscribed): resynchronise now. */
+  onResume?(): void;
+}
+
 /** A live subscription to a change feed. */
 export interface Subscription {
   /** Stops delivery and releases what the subscription holds. */
@@ -102,7 +113,12 @@ export interface FlagStore {
   /** The set's current version (cheap; used for periodic resynchronisation checks). */
   version(flagSet: string): Promise<number>;
   /** Creates or replaces one flag. Validated first: an invalid flag is refused, nothing written. */
-  putFlag(flagSet: string, flagKey: string, flag: FlagDefinition, options?: WriteOptions): Promise<WriteResult>;
+  putFlag(
+    flagSet: string,
+    flagKey: string,
+    flag: FlagDefinition,
+    options?: WriteOptions,
+  ): Promise<WriteResult>;
   /** Removes one flag. */
   deleteFlag(flagSet: string, flagKey: string, options?: WriteOptions): Promise<WriteResult>;
   /** Changes part of one flag (enable, disable = kill switch, targeting, weights). Validated first. */
@@ -113,8 +129,15 @@ export interface FlagStore {
   history(flagSet: string, options?: HistoryOptions): Promise<AuditEntry[]>;
   /** Restores the set as it was at `version`; itself a recorded write (`revert`). */
   revert(flagSet: string, version: number, options?: WriteOptions): Promise<WriteResult>;
-  /** Calls `listener` for every change to the set, from now on. */
-  subscribe(flagSet: string, listener: (notice: FlagSetChangeNotice) => void): Promise<Subscription>;
+  /**
+   * Calls `listener` for every change to the set, from the moment the returned promise resolves.
+   * `options` reports when the feed is interrupted and resumes (Redis connection loss).
+   */
+  subscribe(
+    flagSet: string,
+    listener: (notice: FlagSetChangeNotice) => void,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
   /** Releases connections and timers the store opened itself. */
   close(): Promise<void>;
 }

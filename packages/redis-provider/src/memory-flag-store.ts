@@ -1,1 +1,203 @@
-export {};
+/**
+ * `MemoryFlagStore`: the store contract in process, with the same validation, versions, audit
+ * log and change notices as `RedisFlagStore`. The embedded default for the demo, local
+ * development and users' own unit tests.
+ */
+import type { FlagSetDocument } from '@ensign/core';
+import type { Logger } from '@openfeature/server-sdk';
+import type {
+  AuditEntry,
+  FlagSetChangeNotice,
+  FlagSetSnapshot,
+  HistoryOptions,
+  SubscribeOptions,
+  Subscription,
+  WriteOptions,
+} from './flag-store.js';
+import {
+  BaseFlagStore,
+  type CommitOutcome,
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_MAX_LOG_LENGTH,
+  DEFAULT_MAX_WRITE_RETRIES,
+} from './store/base-flag-store.js';
+import { checkFlagSetId, clone, emptyDocument } from './store/document.js';
+import { type WritePlan, entryTouchesFlag, planWrite } from './store/plan-write.js';
+
+/** Options of {@link MemoryFlagStore}. */
+export interface MemoryFlagStoreOptions {
+  /**
+   * Flag sets to start with, by id. Each is validated and written as version 1 (a `replace` by
+   * actor `seed`).
+   */
+  flagSets?: Record<string, FlagSetDocument>;
+  /** Audit-log entries kept per set; older ones are dropped. @default 10000 */
+  maxLogLength?: number;
+  /** Retries of a write without `expectedVersion` that lost a race. @default 10 */
+  maxWriteRetries?: number;
+  /** Where a listener that throws is reported. @default console */
+  logger?: Logger;
+}
+
+interface MemorySet {
+  version: number;
+  document: FlagSetDocument;
+  /** Oldest first. */
+  log: AuditEntry[];
+}
+
+type Listener = (notice: FlagSetChangeNotice) => void;
+
+/**
+ * Flag sets in process memory. Values go in and come out as deep copies, so callers cannot
+ * change stored state behind the store's back.
+ * @example
+ * const store = new MemoryFlagStore({ flagSets: { app: { flags: {} } } });
+ * await store.putFlag('app', 'new-checkout', { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' });
+ */
+export class MemoryFlagStore extends BaseFlagStore {
+  private readonly sets = new Map<string, MemorySet>();
+  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly maxLogLength: number;
+  private readonly logger: Logger;
+  private lastIdMs = 0;
+  private idSeq = 0;
+
+  constructor(options: MemoryFlagStoreOptions = {}) {
+    super(options.maxWriteRetries ?? DEFAULT_MAX_WRITE_RETRIES);
+    this.maxLogLength = options.maxLogLength ?? DEFAULT_MAX_LOG_LENGTH;
+    if (!Number.isInteger(this.maxLogLength) || this.maxLogLength < 1) {
+      throw new RangeError(`maxLogLength must be a positive integer, got ${options.maxLogLength}`);
+    }
+    this.logger = options.logger ?? console;
+    for (const [flagSet, document] of Object.entries(options.flagSets ?? {})) {
+      checkFlagSetId(flagSet);
+      const plan = planWrite(this.snapshotOf(flagSet), { operation: 'replace', document });
+      this.apply(flagSet, plan, { actor: 'seed' });
+    }
+  }
+
+  async load(flagSet: string): Promise<FlagSetSnapshot> {
+    checkFlagSetId(flagSet);
+    return this.snapshotOf(flagSet);
+  }
+
+  async version(flagSet: string): Promise<number> {
+    checkFlagSetId(flagSet);
+    return this.sets.get(flagSet)?.version ?? 0;
+  }
+
+  async history(flagSet: string, options: HistoryOptions = {}): Promise<AuditEntry[]> {
+    checkFlagSetId(flagSet);
+    const limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    const log = this.sets.get(flagSet)?.log ?? [];
+    const out: AuditEntry[] = [];
+    for (let i = log.length - 1; i >= 0 && out.length < limit; i--) {
+      const entry = log[i]!;
+      if (options.flagKey === undefined || entryTouchesFlag(entry, options.flagKey)) out.push(clone(entry));
+    }
+    return out;
+  }
+
+  async subscribe(flagSet: string, listener: Listener, _options?: SubscribeOptions): Promise<Subscription> {
+    checkFlagSetId(flagSet);
+    // In process the feed cannot be interrupted, so `onInterrupt`/`onResume` never fire.
+    const set = this.listeners.get(flagSet) ?? new Set<Listener>();
+    this.listeners.set(flagSet, set);
+    // Wrap so the same function subscribed twice gets two independent subscriptions.
+    const entry: Listener = (notice) => listener(notice);
+    set.add(entry);
+    return {
+      unsubscribe: async () => {
+        set.delete(entry);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
+
+  protected async readForWrite(flagSet: string): Promise<FlagSetSnapshot> {
+    return this.snapshotOf(flagSet);
+  }
+
+  protected async commit(
+    flagSet: string,
+    plan: WritePlan,
+    atVersion: number,
+    options: WriteOptions,
+  ): Promise<CommitOutcome> {
+    const actualVersion = this.sets.get(flagSet)?.version ?? 0;
+    if (actualVersion !== atVersion) return { committed: false, actualVersion };
+    return { committed: true, version: this.apply(flagSet, plan, options) };
+  }
+
+  protected async entriesAfter(flagSet: string, version: number): Promise<AuditEntry[]> {
+    const log = this.sets.get(flagSet)?.log ?? [];
+    const out: AuditEntry[] = [];
+    for (let i = log.length - 1; i >= 0 && log[i]!.version > version; i--) out.push(log[i]!);
+    return out;
+  }
+
+  private snapshotOf(flagSet: string): FlagSetSnapshot {
+    const set = this.sets.get(flagSet);
+    return { flagSet, version: set?.version ?? 0, document: set ? clone(set.document) : emptyDocument() };
+  }
+
+  private apply(flagSet: string, plan: WritePlan, options: WriteOptions): number {
+    const set = this.sets.get(flagSet) ?? { version: 0, document: emptyDocument(), log: [] };
+    this.sets.set(flagSet, set);
+    set.version += 1;
+    set.document = clone(plan.document);
+    const entry: AuditEntry = {
+      id: this.nextId(),
+      flagSet,
+      version: set.version,
+      operation: plan.operation,
+      ...(plan.flagKey !== undefined && { flagKey: plan.flagKey }),
+      actor: options.actor ?? 'unknown',
+      ...(options.reason !== undefined && { reason: options.reason }),
+      at: new Date().toISOString(),
+      before: clone(plan.before),
+      after: clone(plan.after),
+    };
+    set.log.push(entry);
+    if (set.log.length > this.maxLogLength) set.log.splice(0, set.log.length - this.maxLogLength);
+    this.announce({
+      flagSet,
+      version: set.version,
+      operation: plan.operation,
+      ...(plan.flagKey !== undefined && { flagKeys: [plan.flagKey] }),
+    });
+    return set.version;
+  }
+
+  /** Ids shaped like Redis stream ids (`<ms>-<seq>`), increasing. */
+  private nextId(): string {
+    const now = Date.now();
+    if (now > this.lastIdMs) {
+      this.lastIdMs = now;
+      this.idSeq = 0;
+    } else {
+      this.idSeq++;
+    }
+    return `${this.lastIdMs}-${this.idSeq}`;
+  }
+
+  private announce(notice: FlagSetChangeNotice): void {
+    const listeners = this.listeners.get(notice.flagSet);
+    if (!listeners || listeners.size === 0) return;
+    // Delivered after the write returns, as from Redis, and never into the writer's stack.
+    for (const listener of [...listeners]) {
+      queueMicrotask(() => {
+        if (!listeners.has(listener)) return;
+        try {
+          listener(clone(notice));
+        } catch (error) {
+          this.logger.error(`flag set "${notice.flagSet}": a change listener threw`, error);
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,138 @@
+import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
+/**
+ * The write path both stores share: read a snapshot, plan and validate the change against it,
+ * then commit with compare-and-set on the snapshot's version, so what was validated is exactly
+ * what gets written, even with concurrent writers. Stores implement only reading and committing.
+ */
+import { VersionConflictError } from '../errors.js';
+import type {
+  AuditEntry,
+  FlagPatch,
+  FlagSetChangeNotice,
+  FlagSetSnapshot,
+  FlagStore,
+  HistoryOptions,
+  SubscribeOptions,
+  Subscription,
+  WriteOptions,
+  WriteResult,
+} from '../flag-store.js';
+import { checkFlagKey, checkFlagSetId } from './document.js';
+import { type WritePlan, type WriteRequest, planWrite } from './plan-write.js';
+import { rebuildVersion } from './rebuild.js';
+
+/** Retries of a write without `expectedVersion` that lost a race with another writer. */
+export const DEFAULT_MAX_WRITE_RETRIES = 10;
+
+/** Audit-log entries kept per set (older ones are trimmed). */
+export const DEFAULT_MAX_LOG_LENGTH = 10_000;
+
+/** Entries returned by `history` when no `limit` is given. */
+export const DEFAULT_HISTORY_LIMIT = 100;
+
+/** The result of trying to commit a plan at a version. */
+export type CommitOutcome =
+  | { committed: true; version: number }
+  | { committed: false; actualVersion: number };
+
+/** @internal Shared base of `RedisFlagStore` and `MemoryFlagStore`. */
+export abstract class BaseFlagStore implements FlagStore {
+  protected constructor(private readonly maxWriteRetries: number) {
+    if (!Number.isInteger(maxWriteRetries) || maxWriteRetries < 0) {
+      throw new RangeError(`maxWriteRetries must be a non-negative integer, got ${maxWriteRetries}`);
+    }
+  }
+
+  abstract load(flagSet: string): Promise<FlagSetSnapshot>;
+  abstract version(flagSet: string): Promise<number>;
+  abstract history(flagSet: string, options?: HistoryOptions): Promise<AuditEntry[]>;
+  abstract subscribe(
+    flagSet: string,
+    listener: (notice: FlagSetChangeNotice) => void,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
+  abstract close(): Promise<void>;
+
+  /** A consistent snapshot for planning a write (no warnings: the write path reports problems). */
+  protected abstract readForWrite(flagSet: string): Promise<FlagSetSnapshot>;
+  /** Commits `plan` if the set is still at `atVersion`; records and announces it. */
+  protected abstract commit(
+    flagSet: string,
+    plan: WritePlan,
+    atVersion: number,
+    options: WriteOptions,
+  ): Promise<CommitOutcome>;
+  /** Audit entries with a version above `version`, newest first (as far as the log reaches). */
+  protected abstract entriesAfter(flagSet: string, version: number): Promise<AuditEntry[]>;
+
+  async putFlag(
+    flagSet: string,
+    flagKey: string,
+    flag: FlagDefinition,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    checkFlagKey(flagKey);
+    return this.write(flagSet, options, () => ({ operation: 'put', flagKey, flag }));
+  }
+
+  async deleteFlag(flagSet: string, flagKey: string, options?: WriteOptions): Promise<WriteResult> {
+    checkFlagKey(flagKey);
+    return this.write(flagSet, options, () => ({ operation: 'delete', flagKey }));
+  }
+
+  async patchFlag(
+    flagSet: string,
+    flagKey: string,
+    patch: FlagPatch,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    checkFlagKey(flagKey);
+    return this.write(flagSet, options, () => ({ operation: 'patch', flagKey, patch }));
+  }
+
+  async replaceFlagSet(
+    flagSet: string,
+    document: FlagSetDocument,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.write(flagSet, options, () => ({ operation: 'replace', document }));
+  }
+
+  async revert(flagSet: string, version: number, options?: WriteOptions): Promise<WriteResult> {
+    return this.write(flagSet, options, async (snapshot) => ({
+      operation: 'revert',
+      document: rebuildVersion(snapshot, await this.entriesAfter(flagSet, version), version),
+    }));
+  }
+
+  private async write(
+    flagSet: string,
+    options: WriteOptions | undefined,
+    request: (snapshot: FlagSetSnapshot) => WriteRequest | Promise<WriteRequest>,
+  ): Promise<WriteResult> {
+    checkFlagSetId(flagSet);
+    const { expectedVersion } = options ?? {};
+    if (expectedVersion !== undefined && (!Number.isInteger(expectedVersion) || expectedVersion < 0)) {
+      throw new RangeError(`expectedVersion must be a non-negative integer, got ${expectedVersion}`);
+    }
+    let conflict: VersionConflictError | undefined;
+    for (let attempt = 0; attempt <= this.maxWriteRetries; attempt++) {
+      // Spread retrying writers apart so they do not collide again in lockstep.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+      const snapshot = await this.readForWrite(flagSet);
+      if (expectedVersion !== undefined && snapshot.version !== expectedVersion) {
+        throw new VersionConflictError(flagSet, expectedVersion, snapshot.version);
+      }
+      const plan = planWrite(snapshot, await request(snapshot));
+      const outcome = await this.commit(flagSet, plan, snapshot.version, options ?? {});
+      if (outcome.committed) return { version: outcome.version };
+      conflict = new VersionConflictError(
+        flagSet,
+        expectedVersion ?? snapshot.version,
+        outcome.actualVersion,
+      );
+      if (expectedVersion !== undefined) throw conflict;
+    }
+    throw conflict!;
+  }
+}

@@ -1,0 +1,391 @@
+/**
+ * One conformance suite for every `FlagStore` (in the spirit of unstorage's `testStorage`): the
+ * memory store and the Redis store run exactly these tests, so they cannot drift apart.
+ */
+import { type FlagDefinition, type FlagSetDocument, FlagSetValidationError } from '@ensign/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  type FlagSetChangeNotice,
+  type FlagStore,
+  HistoryUnavailableError,
+  MissingFlagError,
+  VersionConflictError,
+} from '../src/index.js';
+
+/** Options every store under test must honour. */
+export interface ConformanceStoreOptions {
+  maxLogLength?: number;
+}
+
+const boolFlag = (defaultVariant: 'on' | 'off' = 'off'): FlagDefinition => ({
+  state: 'ENABLED',
+  variants: { on: true, off: false },
+  defaultVariant,
+});
+
+const refFlag: FlagDefinition = {
+  state: 'ENABLED',
+  variants: { on: true, off: false },
+  defaultVariant: 'off',
+  targeting: { if: [{ $ref: 'beta-users' }, 'on', 'off'] },
+};
+
+const importDoc: FlagSetDocument = {
+  flags: { gated: refFlag, plain: boolFlag('on') },
+  $evaluators: { 'beta-users': { in: [{ var: 'tier' }, ['beta', 'staff']] } },
+  metadata: { owner: 'team-a' },
+};
+
+let counter = 0;
+/** A fresh set id per test, so tests never see each other's writes. */
+const newSet = (label: string) => `${label}-${process.pid}-${++counter}`;
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Runs the store conformance suite against stores made by `factory`. */
+export function testFlagStore(
+  name: string,
+  factory: (options?: ConformanceStoreOptions) => Promise<FlagStore>,
+): void {
+  describe(`${name} conformance`, () => {
+    const opened: FlagStore[] = [];
+    const open = async (options?: ConformanceStoreOptions) => {
+      const store = await factory(options);
+      opened.push(store);
+      return store;
+    };
+    let shared: FlagStore | undefined;
+    const store = async () => {
+      shared ??= await open();
+      return shared;
+    };
+    afterAll(async () => {
+      await Promise.all(opened.map((s) => s.close()));
+    });
+
+    it('reads a set never written as version 0 and empty', async () => {
+      const s = await store();
+      const set = newSet('empty');
+      expect(await s.load(set)).toEqual({ flagSet: set, version: 0, document: { flags: {} } });
+      expect(await s.version(set)).toBe(0);
+      expect(await s.history(set)).toEqual([]);
+    });
+
+    it('puts a flag, bumps the version and records who, when, before and after', async () => {
+      const s = await store();
+      const set = newSet('put');
+      const t0 = Date.now();
+      expect(await s.putFlag(set, 'a', boolFlag(), { actor: 'alice', reason: 'launch' })).toEqual({
+        version: 1,
+      });
+      expect(await s.putFlag(set, 'a', boolFlag('on'), { actor: 'bob' })).toEqual({ version: 2 });
+      const snapshot = await s.load(set);
+      expect(snapshot.version).toBe(2);
+      expect(snapshot.document).toEqual({ flags: { a: boolFlag('on') } });
+      expect(await s.version(set)).toBe(2);
+      const [second, first] = await s.history(set);
+      expect(first).toMatchObject({
+        flagSet: set,
+        version: 1,
+        operation: 'put',
+        flagKey: 'a',
+        actor: 'alice',
+        reason: 'launch',
+        before: null,
+        after: boolFlag(),
+      });
+      expect(second).toMatchObject({ version: 2, actor: 'bob', before: boolFlag(), after: boolFlag('on') });
+      expect(second!.reason).toBeUndefined();
+      const at = Date.parse(first!.at);
+      expect(at).toBeGreaterThanOrEqual(t0 - 1000);
+      expect(at).toBeLessThanOrEqual(Date.now() + 1000);
+      expect(first!.id).not.toBe(second!.id);
+    });
+
+    it('records actor "unknown" when none is given', async () => {
+      const s = await store();
+      const set = newSet('actor');
+      await s.putFlag(set, 'a', boolFlag());
+      expect((await s.history(set))[0]!.actor).toBe('unknown');
+    });
+
+    it('patches top-level fields, removing those set to null', async () => {
+      const s = await store();
+      const set = newSet('patch');
+      const flag: FlagDefinition = {
+        ...boolFlag(),
+        targeting: { if: [true, 'on', 'off'] },
+        metadata: { kind: 'ops' },
+      };
+      await s.putFlag(set, 'kill', flag);
+      expect(
+        await s.patchFlag(set, 'kill', { state: 'DISABLED', targeting: null }, { actor: 'oncall' }),
+      ).toEqual({
+        version: 2,
+      });
+      const after = {
+        state: 'DISABLED',
+        variants: flag.variants,
+        defaultVariant: 'off',
+        metadata: { kind: 'ops' },
+      };
+      expect((await s.load(set)).document.flags.kill).toEqual(after);
+      expect((await s.history(set, { limit: 1 }))[0]).toMatchObject({
+        operation: 'patch',
+        flagKey: 'kill',
+        actor: 'oncall',
+        before: flag,
+        after,
+      });
+    });
+
+    it('refuses to patch or delete a flag that does not exist, writing nothing', async () => {
+      const s = await store();
+      const set = newSet('missing');
+      await s.putFlag(set, 'a', boolFlag());
+      await expect(s.patchFlag(set, 'nope', { state: 'DISABLED' })).rejects.toBeInstanceOf(MissingFlagError);
+      await expect(s.deleteFlag(set, 'nope')).rejects.toThrow(/flag "nope" does not exist in flag set/);
+      expect(await s.version(set)).toBe(1);
+    });
+
+    it('deletes a flag and records what it was', async () => {
+      const s = await store();
+      const set = newSet('delete');
+      await s.putFlag(set, 'a', boolFlag());
+      await s.putFlag(set, 'b', boolFlag());
+      expect(await s.deleteFlag(set, 'a', { actor: 'carol' })).toEqual({ version: 3 });
+      expect((await s.load(set)).document).toEqual({ flags: { b: boolFlag() } });
+      expect((await s.history(set, { limit: 1 }))[0]).toMatchObject({
+        operation: 'delete',
+        flagKey: 'a',
+        actor: 'carol',
+        before: boolFlag(),
+        after: null,
+      });
+    });
+
+    it('replaces a whole set, including $evaluators and metadata', async () => {
+      const s = await store();
+      const set = newSet('replace');
+      await s.putFlag(set, 'old', boolFlag());
+      expect(await s.replaceFlagSet(set, importDoc, { actor: 'importer' })).toEqual({ version: 2 });
+      expect((await s.load(set)).document).toEqual(importDoc);
+      const [entry] = await s.history(set, { limit: 1 });
+      expect(entry).toMatchObject({ operation: 'replace', actor: 'importer', after: importDoc });
+      expect(entry!.flagKey).toBeUndefined();
+      expect(entry!.before).toEqual({ flags: { old: boolFlag() } });
+      // A replacement without $evaluators or metadata removes them.
+      await s.replaceFlagSet(set, { flags: { plain: boolFlag() } });
+      expect((await s.load(set)).document).toEqual({ flags: { plain: boolFlag() } });
+    });
+
+    it('refuses an invalid flag before writing anything', async () => {
+      const s = await store();
+      const set = newSet('invalid');
+      await s.putFlag(set, 'a', boolFlag());
+      const bad = { state: 'ENABLED', variants: { on: true }, defaultVariant: 'missing' } as FlagDefinition;
+      const error = await s.putFlag(set, 'bad', bad).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FlagSetValidationError);
+      expect((error as FlagSetValidationError).flagKeys).toEqual(['bad']);
+      await expect(s.patchFlag(set, 'a', { defaultVariant: 'nope' })).rejects.toBeInstanceOf(
+        FlagSetValidationError,
+      );
+      await expect(s.patchFlag(set, 'a', { variants: { on: true, off: 'no' } })).rejects.toBeInstanceOf(
+        FlagSetValidationError,
+      );
+      await expect(s.replaceFlagSet(set, { flags: { x: bad } })).rejects.toBeInstanceOf(
+        FlagSetValidationError,
+      );
+      expect(await s.version(set)).toBe(1);
+      expect(await s.history(set)).toHaveLength(1);
+      expect((await s.load(set)).document).toEqual({ flags: { a: boolFlag() } });
+    });
+
+    it('refuses a $ref to a missing evaluator, and removing an evaluator still in use', async () => {
+      const s = await store();
+      const set = newSet('refs');
+      await expect(s.putFlag(set, 'gated', refFlag)).rejects.toThrow(/beta-users/);
+      expect(await s.version(set)).toBe(0);
+      await s.replaceFlagSet(set, importDoc);
+      const { $evaluators: _, ...withoutEvaluators } = importDoc;
+      await expect(s.replaceFlagSet(set, withoutEvaluators)).rejects.toBeInstanceOf(FlagSetValidationError);
+      expect((await s.load(set)).document).toEqual(importDoc);
+      // Once nothing uses it, the evaluator may go.
+      await s.deleteFlag(set, 'gated');
+      await s.replaceFlagSet(set, { flags: { plain: boolFlag('on') }, metadata: { owner: 'team-a' } });
+      expect(await s.version(set)).toBe(3);
+    });
+
+    it('compare-and-set: a stale expectedVersion is refused and writes nothing', async () => {
+      const s = await store();
+      const set = newSet('cas');
+      await s.putFlag(set, 'a', boolFlag(), { expectedVersion: 0 });
+      await s.putFlag(set, 'a', boolFlag('on'), { expectedVersion: 1 });
+      const error = await s
+        .patchFlag(set, 'a', { state: 'DISABLED' }, { expectedVersion: 1 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VersionConflictError);
+      expect(error).toMatchObject({ flagSet: set, expectedVersion: 1, actualVersion: 2 });
+      expect((error as Error).message).toContain(set);
+      await expect(s.deleteFlag(set, 'a', { expectedVersion: 5 })).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      await expect(s.replaceFlagSet(set, { flags: {} }, { expectedVersion: 0 })).rejects.toBeInstanceOf(
+        VersionConflictError,
+      );
+      await expect(s.revert(set, 1, { expectedVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await s.version(set)).toBe(2);
+      expect((await s.load(set)).document.flags.a).toEqual(boolFlag('on'));
+      await expect(s.putFlag(set, 'a', boolFlag(), { expectedVersion: -1 })).rejects.toThrow(
+        /expectedVersion/,
+      );
+    });
+
+    it('concurrent writers without expectedVersion: every write lands, versions advance one each', async () => {
+      const s = await store();
+      const set = newSet('race');
+      const n = 20;
+      const results = await Promise.all(
+        Array.from({ length: n }, (_, i) => s.putFlag(set, `f${i % 5}`, boolFlag(i % 2 ? 'on' : 'off'))),
+      );
+      expect(results.map((r) => r.version).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: n }, (_, i) => i + 1),
+      );
+      expect(await s.version(set)).toBe(n);
+      const log = await s.history(set, { limit: 1000 });
+      expect(log.map((e) => e.version)).toEqual(Array.from({ length: n }, (_, i) => n - i));
+    });
+
+    it('lists history newest first, by flag (whole-set writes that changed it included), with a limit', async () => {
+      const s = await store();
+      const set = newSet('history');
+      await s.putFlag(set, 'a', boolFlag()); // 1
+      await s.putFlag(set, 'b', boolFlag()); // 2
+      await s.patchFlag(set, 'a', { state: 'DISABLED' }); // 3
+      await s.replaceFlagSet(set, { flags: { a: boolFlag('on'), b: boolFlag() } }); // 4: changes a only
+      await s.replaceFlagSet(set, { flags: { a: boolFlag('on'), b: boolFlag() }, metadata: { x: 1 } }); // 5: neither
+      expect((await s.history(set)).map((e) => e.version)).toEqual([5, 4, 3, 2, 1]);
+      expect((await s.history(set, { flagKey: 'a' })).map((e) => e.version)).toEqual([4, 3, 1]);
+      expect((await s.history(set, { flagKey: 'b' })).map((e) => e.version)).toEqual([2]);
+      expect((await s.history(set, { limit: 2 })).map((e) => e.version)).toEqual([5, 4]);
+      expect((await s.history(set, { flagKey: 'a', limit: 1 })).map((e) => e.version)).toEqual([4]);
+    });
+
+    it('reverts to an earlier version as a recorded write', async () => {
+      const s = await store();
+      const set = newSet('revert');
+      await s.replaceFlagSet(set, importDoc); // 1
+      await s.putFlag(set, 'c', boolFlag()); // 2
+      const atTwo = (await s.load(set)).document;
+      await s.patchFlag(set, 'plain', { state: 'DISABLED' }); // 3
+      await s.deleteFlag(set, 'gated'); // 4
+      await s.replaceFlagSet(set, { flags: { only: boolFlag('on') } }); // 5
+      await s.putFlag(set, 'only', boolFlag()); // 6
+      expect(await s.revert(set, 2, { actor: 'dave', reason: 'bad release' })).toEqual({ version: 7 });
+      expect((await s.load(set)).document).toEqual(atTwo);
+      const [entry] = await s.history(set, { limit: 1 });
+      expect(entry).toMatchObject({
+        version: 7,
+        operation: 'revert',
+        actor: 'dave',
+        reason: 'bad release',
+        after: atTwo,
+      });
+      expect(entry!.before).toEqual({ flags: { only: boolFlag() } });
+      // A revert is itself undone like any write.
+      await s.revert(set, 6);
+      expect((await s.load(set)).document).toEqual({ flags: { only: boolFlag() } });
+      await s.revert(set, 0);
+      expect((await s.load(set)).document).toEqual({ flags: {} });
+      expect(await s.version(set)).toBe(9);
+      await expect(s.revert(set, 10)).rejects.toBeInstanceOf(HistoryUnavailableError);
+      await expect(s.revert(set, -1)).rejects.toBeInstanceOf(HistoryUnavailableError);
+      expect(await s.version(set)).toBe(9);
+    });
+
+    it('refuses a revert the trimmed log no longer reaches', async () => {
+      const s = await open({ maxLogLength: 5 });
+      const set = newSet('trimmed');
+      for (let i = 0; i < 40; i++) await s.putFlag(set, 'a', boolFlag(i % 2 ? 'on' : 'off'));
+      const error = await s.revert(set, 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HistoryUnavailableError);
+      expect((error as Error).message).toMatch(/no longer holds .*maxLogLength/);
+      expect(await s.version(set)).toBe(40);
+      expect(await s.revert(set, 39)).toEqual({ version: 41 });
+      expect((await s.history(set)).length).toBeLessThan(40);
+    });
+
+    it('announces every write to subscribers of that set, in order, until they unsubscribe', async () => {
+      const s = await store();
+      const set = newSet('feed');
+      const other = newSet('feed-other');
+      const notices: FlagSetChangeNotice[] = [];
+      const otherNotices: FlagSetChangeNotice[] = [];
+      const sub = await s.subscribe(set, (n) => notices.push(n));
+      const otherSub = await s.subscribe(other, (n) => otherNotices.push(n));
+      await s.putFlag(set, 'a', boolFlag());
+      await s.patchFlag(set, 'a', { state: 'DISABLED' });
+      await s.replaceFlagSet(set, { flags: {} });
+      await s.revert(set, 1);
+      await s.putFlag(set, 'b', boolFlag());
+      await s.deleteFlag(set, 'b');
+      await eventually(() => notices.length === 6, 'six notices');
+      expect(notices).toEqual([
+        { flagSet: set, version: 1, operation: 'put', flagKeys: ['a'] },
+        { flagSet: set, version: 2, operation: 'patch', flagKeys: ['a'] },
+        { flagSet: set, version: 3, operation: 'replace' },
+        { flagSet: set, version: 4, operation: 'revert' },
+        { flagSet: set, version: 5, operation: 'put', flagKeys: ['b'] },
+        { flagSet: set, version: 6, operation: 'delete', flagKeys: ['b'] },
+      ]);
+      expect(otherNotices).toEqual([]);
+      await sub.unsubscribe();
+      await s.putFlag(other, 'x', boolFlag());
+      await s.putFlag(set, 'c', boolFlag());
+      await eventually(() => otherNotices.length === 1, 'a notice on the other set');
+      expect(notices).toHaveLength(6);
+      await otherSub.unsubscribe();
+    });
+
+    it('a listener that throws does not stop the others', async () => {
+      const s = await store();
+      const set = newSet('throws');
+      const got: number[] = [];
+      const a = await s.subscribe(set, () => {
+        throw new Error('listener failure (expected in this test)');
+      });
+      const b = await s.subscribe(set, (n) => got.push(n.version));
+      await s.putFlag(set, 'a', boolFlag());
+      await eventually(() => got.length === 1, 'the second listener');
+      await a.unsubscribe();
+      await b.unsubscribe();
+    });
+
+    it('hands out copies: callers cannot change stored state', async () => {
+      const s = await store();
+      const set = newSet('copies');
+      const flag = boolFlag();
+      await s.putFlag(set, 'a', flag);
+      flag.defaultVariant = 'on';
+      const snapshot = await s.load(set);
+      expect(snapshot.document.flags.a!.defaultVariant).toBe('off');
+      snapshot.document.flags.a!.state = 'DISABLED';
+      ((await s.history(set))[0]!.after as FlagDefinition).state = 'DISABLED';
+      expect((await s.load(set)).document.flags.a).toEqual(boolFlag());
+      expect((await s.history(set))[0]!.after).toEqual(boolFlag());
+    });
+
+    it('refuses set ids that would break the key layout', async () => {
+      const s = await store();
+      await expect(s.load('')).rejects.toThrow(/flag set id/);
+      await expect(s.putFlag('a{b}', 'x', boolFlag())).rejects.toThrow(/hash tag/);
+      await expect(s.putFlag('ok', '', boolFlag())).rejects.toThrow(/flag key/);
+    });
+  });
+}

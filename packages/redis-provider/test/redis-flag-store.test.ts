@@ -1,0 +1,149 @@
+import { type FlagDefinition, compileFlagSet } from '@ensign/core';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisServer } from '../../../test/support/redis-server.js';
+import { RedisFlagStore } from '../src/index.js';
+import { testFlagStore } from './flag-store.conformance.js';
+
+const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
+const boolFlag: FlagDefinition = {
+  state: 'ENABLED',
+  variants: { on: true, off: false },
+  defaultVariant: 'on',
+};
+
+let server: RedisServer;
+beforeAll(async () => {
+  // Small stream nodes so `MAXLEN ~` trims within a short test.
+  server = await RedisServer.start({ args: ['--stream-node-max-entries', '4'] });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+testFlagStore(
+  RedisFlagStore.name,
+  async (options) => new RedisFlagStore({ url: server.url, ...options, logger: silent }),
+);
+
+describe(RedisFlagStore.name, () => {
+  const stores: RedisFlagStore[] = [];
+  const clients: Redis[] = [];
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await Promise.all(clients.map((c) => c.quit()));
+  });
+  const open = (options: ConstructorParameters<typeof RedisFlagStore>[0] = {}) => {
+    const store = new RedisFlagStore({ url: server.url, logger: silent, ...options });
+    stores.push(store);
+    return store;
+  };
+
+  it('lays a set out under one hash tag: defs, meta, log and a changes channel', async () => {
+    const store = open({ prefix: 'ff:' });
+    expect(store.keys('app')).toEqual({
+      defs: 'ff:{app}:defs',
+      meta: 'ff:{app}:meta',
+      log: 'ff:{app}:log',
+      changes: 'ff:{app}:changes',
+    });
+    await store.replaceFlagSet('app', {
+      flags: { a: boolFlag },
+      metadata: { owner: 'x' },
+      $evaluators: { e: true },
+    });
+    expect(await server.cli('hget', 'ff:{app}:defs', 'a')).toBe(JSON.stringify(boolFlag));
+    expect(await server.cli('hget', 'ff:{app}:meta', 'version')).toBe('1');
+    expect(await server.cli('hget', 'ff:{app}:meta', 'metadata')).toBe('{"owner":"x"}');
+    expect(await server.cli('hget', 'ff:{app}:meta', '$evaluators')).toBe('{"e":true}');
+    expect(await server.cli('xlen', 'ff:{app}:log')).toBe('1');
+  });
+
+  it('two clients racing on one set: N writes advance the version exactly N, all in the log', async () => {
+    const a = open();
+    const b = open();
+    const set = 'race-two-clients';
+    const perClient = 25;
+    const writes = (store: RedisFlagStore, who: string) =>
+      (async () => {
+        for (let i = 0; i < perClient; i++) {
+          await store.putFlag(set, `${who}-${i % 3}`, boolFlag, { actor: who });
+        }
+      })();
+    await Promise.all([writes(a, 'a'), writes(b, 'b'), writes(a, 'a2'), writes(b, 'b2')]);
+    const n = perClient * 4;
+    expect(await a.version(set)).toBe(n);
+    const log = await b.history(set, { limit: 1000 });
+    expect(log).toHaveLength(n);
+    expect(log.map((e) => e.version)).toEqual(Array.from({ length: n }, (_, i) => n - i));
+    for (const who of ['a', 'b', 'a2', 'b2'])
+      expect(log.filter((e) => e.actor === who)).toHaveLength(perClient);
+  });
+
+  it('a flag corrupted by hand breaks only itself: loaded raw, warned about, isolated by the evaluator', async () => {
+    const warnings: string[] = [];
+    const store = open({
+      logger: { ...silent, warn: (...args: unknown[]) => warnings.push(args.join(' ')) },
+    });
+    await store.putFlag('hand', 'good', boolFlag);
+    const { defs } = store.keys('hand');
+    await server.cli('hset', defs, 'broken', '{"state": "ENABLED", variants');
+    await server.cli('hset', defs, 'wrong', '{"state":"ON","variants":{"a":1}}');
+    const snapshot = await store.load('hand');
+    expect(snapshot.document.flags.good).toEqual(boolFlag);
+    expect(snapshot.document.flags.broken).toBe('{"state": "ENABLED", variants');
+    expect(warnings.some((w) => w.includes('"hand"') && w.includes('flag "broken" is not valid JSON'))).toBe(
+      true,
+    );
+    expect(warnings.some((w) => w.includes('flag "wrong" is invalid'))).toBe(true);
+    const compiled = compileFlagSet(snapshot.document, { invalidFlags: 'isolate' });
+    expect(compiled.evaluate('good', 'boolean', false).value).toBe(true);
+    expect(compiled.evaluate('broken', 'boolean', false)).toMatchObject({
+      value: false,
+      errorCode: 'PARSE_ERROR',
+    });
+    expect(compiled.evaluate('wrong', 'number', 0)).toMatchObject({ errorCode: 'PARSE_ERROR' });
+    // The same problems are not repeated on every load.
+    const count = warnings.length;
+    await store.load('hand');
+    expect(warnings).toHaveLength(count);
+    // Writes to other flags still go through; the broken one can be overwritten.
+    await store.putFlag('hand', 'other', boolFlag);
+    await store.putFlag('hand', 'broken', boolFlag);
+    expect((await store.load('hand')).document.flags.broken).toEqual(boolFlag);
+    await expect(
+      store.putFlag('hand', 'fresh', { state: 'ON' } as unknown as FlagDefinition),
+    ).rejects.toThrow(/invalid flag set/);
+  });
+
+  it('uses a client it was given without closing it, and closes only its own subscriber', async () => {
+    const client = new Redis(server.url);
+    clients.push(client);
+    const store = new RedisFlagStore({ client, logger: silent });
+    await store.subscribe('borrowed', () => {});
+    await store.putFlag('borrowed', 'a', boolFlag);
+    const before = Number((await server.cli('info', 'clients')).match(/connected_clients:(\d+)/)![1]);
+    await store.close();
+    expect(client.status).toBe('ready');
+    expect(await client.hget(store.keys('borrowed').meta, 'version')).toBe('1');
+    const after = Number((await server.cli('info', 'clients')).match(/connected_clients:(\d+)/)![1]);
+    expect(after).toBe(before - 1);
+  });
+
+  it('reports an interrupted feed and its resumption, and delivers notices after it', async () => {
+    const store = open();
+    const events: string[] = [];
+    const versions: number[] = [];
+    await store.subscribe('resume', (n) => versions.push(n.version), {
+      onInterrupt: () => events.push('interrupt'),
+      onResume: () => events.push('resume'),
+    });
+    await server.cli('client', 'kill', 'type', 'pubsub');
+    const deadline = Date.now() + 5000;
+    while (!events.includes('resume') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['interrupt', 'resume']);
+    await store.putFlag('resume', 'a', boolFlag);
+    while (versions.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(versions).toEqual([1]);
+  });
+});
