@@ -1,1 +1,74 @@
-export {};
+/**
+ * `@ensign/hooks`: OpenFeature hooks for exposure analytics and kill-switch logging, tracking
+ * sinks, and experiment analysis. Runtime dependencies: none (OpenFeature, OpenTelemetry and
+ * ioredis are optional peers, used for types only). Browser code: `@ensign/hooks/browser`.
+ * @packageDocumentation
+ */
+export { WebExposureHook, type WebExposureHookOptions } from './browser/web-exposure-hook.js';
+export {
+  type DropCounts,
+  EventPipeline,
+  type EventPipelineOptions,
+  PIPELINE_DEFAULTS,
+  type PipelineStats,
+  type SinkStats,
+} from './event-pipeline.js';
+export type { AnalyticsEvent, ExposureEvent, TrackingEvent } from './events.js';
+export {
+  analyzeExperiment,
+  type AnalyzeExperimentInput,
+  type ConversionRecord,
+  type ExperimentAnalysis,
+  type ExposureRecord,
+  type SampleRatioCheck,
+  twoProportionTest,
+  type VariantResult,
+} from './experiments/analyze-experiment.js';
+export {
+  type ReadExperimentEventsOptions,
+  type RedisStreamReader,
+  readExperimentEvents,
+} from './experiments/read-experiment-events.js';
+export { chiSquareUpperTail, normalUpperTail, wilsonInterval } from './experiments/statistics.js';
+export { ExposureHook } from './exposure/exposure-hook.js';
+export {
+  EXPOSURE_DEFAULTS,
+  type ExposureHookOptions,
+  type ExposureStats,
+} from './exposure/exposure-recorder.js';
+export type { AuditLog, AuditRecord } from './kill-switch/audit-log.js';
+export {
+  type ConfigurationChangedDetails,
+  KILL_SWITCH_KINDS,
+  KillSwitchHook,
+  type KillSwitchHookOptions,
+  type KillSwitchFlip,
+  type ProviderEventTarget,
+} from './kill-switch/kill-switch-hook.js';
+export {
+  type ConsoleStyleLogger,
+  type LoggerStyle,
+  type StructuredLogger,
+  toStructuredLogger,
+} from './logger.js';
+export { BeaconSink, type BeaconSinkOptions } from './sinks/beacon-sink.js';
+export { CallbackSink, type CallbackSinkOptions } from './sinks/callback-sink.js';
+export {
+  FEATURE_FLAG_ATTRIBUTES,
+  FEATURE_FLAG_EVALUATION_EVENT,
+  OpenTelemetrySink,
+  type OpenTelemetrySinkOptions,
+} from './sinks/opentelemetry-sink.js';
+export { STREAM_FIELDS } from './sinks/redis-stream-format.js';
+export {
+  type RedisStreamClient,
+  type RedisStreamPipeline,
+  RedisStreamSink,
+  type RedisStreamSinkOptions,
+} from './sinks/redis-stream-sink.js';
+export type { Sink } from './sinks/sink.js';
+export {
+  type TrackingInput,
+  TrackingRecorder,
+  type TrackingRecorderOptions,
+} from './tracking/tracking-recorder.js';

@@ -1,0 +1,244 @@
+/**
+ * The bounded, batched hand-off between the evaluation path and the sinks. `push` is O(1) and
+ * does no I/O; batches are written later, from a timer or when a batch fills up. When sinks are
+ * slower than the events arrive the queue stays bounded and what does not fit is dropped and
+ * counted, so a slow or dead sink costs memory up to a fixed bound and never costs latency.
+ * No Node APIs: the same pipeline runs in browsers.
+ */
+import type { AnalyticsEvent } from './events.js';
+import { unrefInterval, unrefTimeout, withTimeout } from './internal/timers.js';
+import {
+  type ConsoleStyleLogger,
+  type LoggerStyle,
+  type StructuredLogger,
+  toStructuredLogger,
+} from './logger.js';
+import type { Sink } from './sinks/sink.js';
+
+/** Options of {@link EventPipeline}. */
+export interface EventPipelineOptions {
+  /** Where batches go; every batch is written to every sink. */
+  sinks: readonly Sink[];
+  /** Most events waiting for delivery; further events are dropped and counted. @default 10000 */
+  maxQueueSize?: number;
+  /** Most events per `write`; a full batch is flushed right away (off the caller's stack). @default 500 */
+  batchSize?: number;
+  /** How often waiting events are flushed. @default 1000 */
+  flushIntervalMs?: number;
+  /** A `write` that has not settled after this long counts as failed. @default 5000 */
+  sinkTimeoutMs?: number;
+  /** Where drop warnings go. @default console */
+  logger?: ConsoleStyleLogger;
+  /** Argument order of `logger`. @default 'auto' */
+  loggerStyle?: LoggerStyle;
+  /** At most one drop warning per this many milliseconds (the counts are summed in between). @default 60000 */
+  dropWarningIntervalMs?: number;
+}
+
+/** Why events were dropped. */
+export interface DropCounts {
+  /** The queue was full (sinks too slow or down). */
+  queueFull: number;
+  /** A sink rejected, threw or timed out; counted once per event per failing sink. */
+  sinkFailed: number;
+  /** Pushed after `close()`. */
+  closed: number;
+}
+
+/** Per-sink delivery counts. */
+export interface SinkStats {
+  /** Events the sink accepted. */
+  delivered: number;
+  /** Events in batches the sink failed. */
+  failed: number;
+}
+
+/** A snapshot of the pipeline's counters. */
+export interface PipelineStats {
+  /** Events accepted into the queue since start. */
+  enqueued: number;
+  /** Events waiting now. */
+  queued: number;
+  /** Batches handed to the sinks. */
+  batches: number;
+  dropped: DropCounts;
+  /** Keyed by sink name. */
+  sinks: Record<string, SinkStats>;
+}
+
+/** Defaults of {@link EventPipelineOptions}, exported for documentation and tests. */
+export const PIPELINE_DEFAULTS = {
+  maxQueueSize: 10_000,
+  batchSize: 500,
+  flushIntervalMs: 1_000,
+  sinkTimeoutMs: 5_000,
+  dropWarningIntervalMs: 60_000,
+} as const;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`EventPipeline: option \`${name}\` must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * A bounded queue in front of one or more sinks, shared by the exposure hook and the tracking
+ * recorder so both reach the same sinks.
+ * @example
+ * const pipeline = new EventPipeline({ sinks: [new RedisStreamSink({ client: redis })] });
+ * OpenFeature.addHooks(new ExposureHook({ pipeline }));
+ */
+export class EventPipeline {
+  private queue: AnalyticsEvent[] = [];
+  private readonly sinks: readonly { sink: Sink; name: string; stats: SinkStats }[];
+  private readonly maxQueueSize: number;
+  private readonly batchSize: number;
+  private readonly sinkTimeoutMs: number;
+  private readonly dropWarningIntervalMs: number;
+  private readonly logger: StructuredLogger;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private draining: Promise<void> | undefined;
+  private sizeFlushScheduled = false;
+  private closing: Promise<void> | undefined;
+  private enqueued = 0;
+  private batches = 0;
+  private readonly dropped: DropCounts = { queueFull: 0, sinkFailed: 0, closed: 0 };
+  private unreportedDrops = 0;
+  private lastDropWarningAt = Number.NEGATIVE_INFINITY;
+
+  constructor(options: EventPipelineOptions) {
+    if (!Array.isArray(options?.sinks))
+      throw new TypeError('EventPipeline: option `sinks` must be an array of sinks');
+    this.maxQueueSize = positive('maxQueueSize', options.maxQueueSize, PIPELINE_DEFAULTS.maxQueueSize);
+    this.batchSize = positive('batchSize', options.batchSize, PIPELINE_DEFAULTS.batchSize);
+    this.sinkTimeoutMs = positive('sinkTimeoutMs', options.sinkTimeoutMs, PIPELINE_DEFAULTS.sinkTimeoutMs);
+    this.dropWarningIntervalMs = options.dropWarningIntervalMs ?? PIPELINE_DEFAULTS.dropWarningIntervalMs;
+    const flushIntervalMs = positive(
+      'flushIntervalMs',
+      options.flushIntervalMs,
+      PIPELINE_DEFAULTS.flushIntervalMs,
+    );
+    this.logger = toStructuredLogger(options.logger, options.loggerStyle);
+    const names = new Map<string, number>();
+    this.sinks = options.sinks.map((sink) => {
+      const base = sink.name ?? sink.constructor?.name ?? 'sink';
+      const seen = names.get(base) ?? 0;
+      names.set(base, seen + 1);
+      return { sink, name: seen === 0 ? base : `${base}#${seen + 1}`, stats: { delivered: 0, failed: 0 } };
+    });
+    this.timer = unrefInterval(() => void this.flush(), flushIntervalMs);
+  }
+
+  /**
+   * Queues one event; never throws, never does I/O. Returns `false` when the event was dropped
+   * (queue full or pipeline closed).
+   */
+  push(event: AnalyticsEvent): boolean {
+    if (this.closing !== undefined) {
+      this.dropped.closed++;
+      return false;
+    }
+    if (this.queue.length >= this.maxQueueSize) {
+      this.dropped.queueFull++;
+      this.noteDrops(1, 'queue full');
+      return false;
+    }
+    this.queue.push(event);
+    this.enqueued++;
+    if (this.queue.length >= this.batchSize && this.draining === undefined && !this.sizeFlushScheduled) {
+      this.sizeFlushScheduled = true;
+      // A timer, not a microtask: the write must not run in the evaluation's turn of the loop.
+      unrefTimeout(() => {
+        this.sizeFlushScheduled = false;
+        void this.flush();
+      }, 0);
+    }
+    return true;
+  }
+
+  /** Writes everything queued so far (and anything queued meanwhile); resolves when done. Never rejects. */
+  flush(): Promise<void> {
+    if (this.draining === undefined) {
+      this.draining = this.drain().finally(() => {
+        this.draining = undefined;
+      });
+    }
+    return this.draining;
+  }
+
+  /** Stops the timer, flushes what is left, then closes the sinks. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      clearInterval(this.timer);
+      this.closing = (async () => {
+        await this.flush();
+        await Promise.all(
+          this.sinks.map(async ({ sink, name }) => {
+            try {
+              await sink.close?.();
+            } catch (error) {
+              this.logger.warn(
+                { sink: name, error: String(error) },
+                `ensign hooks: sink ${name} failed to close`,
+              );
+            }
+          }),
+        );
+      })();
+    }
+    return this.closing;
+  }
+
+  /** Counters since start. */
+  stats(): PipelineStats {
+    const sinks: Record<string, SinkStats> = {};
+    for (const { name, stats } of this.sinks) sinks[name] = { ...stats };
+    return {
+      enqueued: this.enqueued,
+      queued: this.queue.length,
+      batches: this.batches,
+      dropped: { ...this.dropped },
+      sinks,
+    };
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
+      this.queue = batch === this.queue ? [] : this.queue.slice(this.batchSize);
+      this.batches++;
+      await Promise.all(this.sinks.map((entry) => this.deliver(entry, batch)));
+    }
+  }
+
+  private async deliver(
+    entry: { sink: Sink; name: string; stats: SinkStats },
+    batch: AnalyticsEvent[],
+  ): Promise<void> {
+    try {
+      await withTimeout(
+        Promise.resolve().then(() => entry.sink.write(batch)),
+        this.sinkTimeoutMs,
+        () => new Error(`sink ${entry.name} did not settle within sinkTimeoutMs (${this.sinkTimeoutMs} ms)`),
+      );
+      entry.stats.delivered += batch.length;
+    } catch (error) {
+      entry.stats.failed += batch.length;
+      this.dropped.sinkFailed += batch.length;
+      this.noteDrops(batch.length, `sink ${entry.name} failed`, error);
+    }
+  }
+
+  private noteDrops(count: number, why: string, error?: unknown): void {
+    this.unreportedDrops += count;
+    const now = Date.now();
+    if (now - this.lastDropWarningAt < this.dropWarningIntervalMs) return;
+    this.lastDropWarningAt = now;
+    const fields: Record<string, unknown> = { dropped: this.unreportedDrops, totals: { ...this.dropped } };
+    if (error !== undefined) fields.error = error instanceof Error ? error.message : String(error);
+    this.logger.warn(fields, `ensign hooks: dropped ${this.unreportedDrops} analytics event(s) (${why})`);
+    this.unreportedDrops = 0;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * The records that flow from the hooks to the sinks: exposures (a subject saw a flag's variant)
+ * and tracking events (a subject did something worth measuring, via OpenFeature `track()`).
+ */
+import type { EvaluationDetails, FlagValue, HookContext, JsonValue } from '@openfeature/core';
+
+/** One subject exposed to one variant of one flag (deduplicated within a window). */
+export interface ExposureEvent {
+  readonly type: 'exposure';
+  readonly flagKey: string;
+  /** The variant served; absent when the provider gave none (errors, caller's default). */
+  readonly variant?: string;
+  /** The OpenFeature resolution reason, e.g. `TARGETING_MATCH`, `DISABLED`, `ERROR`. */
+  readonly reason?: string;
+  /** The value served, only when the hook was told to include values (`includeValue`). */
+  readonly value?: FlagValue;
+  /** The evaluation context's targeting key (the subject). */
+  readonly targetingKey: string;
+  /** `flagSetId` from the flag metadata. */
+  readonly flagSetId?: string;
+  /** `version` from the flag metadata. */
+  readonly version?: string;
+  /** The provider's `metadata.name`. */
+  readonly providerName?: string;
+  /** OpenFeature error code (`FLAG_NOT_FOUND`, `TYPE_MISMATCH`, …) when the evaluation failed. */
+  readonly errorCode?: string;
+  /** The provider's error message (at most 256 characters) when the evaluation failed. */
+  readonly errorMessage?: string;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+}
+
+/** One OpenFeature `track()` call: a conversion, an error, a value. */
+export interface TrackingEvent {
+  readonly type: 'tracking';
+  /** The tracking event name, e.g. `checkout`. */
+  readonly eventName: string;
+  /** The evaluation context's targeting key (the subject). */
+  readonly targetingKey?: string;
+  /** `details.value`, the event's numeric value (revenue, latency). */
+  readonly value?: number;
+  /** Attribution to a flag, from `details.flagKey` when the caller gave it. */
+  readonly flagKey?: string;
+  /** Attribution to a variant, from `details.variant` when the caller gave it. */
+  readonly variant?: string;
+  /** The flag set the event belongs to (`details.flagSetId`, else the recorder's `flagSetId`). */
+  readonly flagSetId?: string;
+  /** The remaining `details` fields (JSON-safe). */
+  readonly details?: Readonly<Record<string, JsonValue>>;
+  /** Milliseconds since the epoch. */
+  readonly timestamp: number;
+}
+
+/** Everything a sink receives. */
+export type AnalyticsEvent = ExposureEvent | TrackingEvent;
+
+function metadataString(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+/**
+ * Builds the exposure event of one evaluation, or `undefined` when the evaluation has no
+ * targeting key (an exposure nobody can be attributed to is useless for analysis).
+ * @internal
+ */
+export function exposureFrom(
+  hookContext: Readonly<HookContext>,
+  details: EvaluationDetails<FlagValue>,
+  includeValue: boolean,
+  timestamp: number,
+): ExposureEvent | undefined {
+  const targetingKey = hookContext.context.targetingKey;
+  if (typeof targetingKey !== 'string' || targetingKey === '') return undefined;
+  const metadata = details.flagMetadata ?? {};
+  const event: {
+    -readonly [K in keyof ExposureEvent]: ExposureEvent[K];
+  } = { type: 'exposure', flagKey: details.flagKey ?? hookContext.flagKey, targetingKey, timestamp };
+  if (details.variant !== undefined) event.variant = details.variant;
+  if (details.reason !== undefined) event.reason = details.reason;
+  if (includeValue) event.value = details.value;
+  const flagSetId = metadataString(metadata.flagSetId);
+  if (flagSetId !== undefined) event.flagSetId = flagSetId;
+  const version = metadataString(metadata.version);
+  if (version !== undefined) event.version = version;
+  const providerName = hookContext.providerMetadata?.name;
+  if (providerName) event.providerName = providerName;
+  if (details.errorCode !== undefined) event.errorCode = details.errorCode;
+  if (details.errorMessage) event.errorMessage = details.errorMessage.slice(0, 256);
+  return event;
+}

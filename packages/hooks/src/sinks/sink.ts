@@ -1,0 +1,16 @@
+import type { AnalyticsEvent } from '../events.js';
+
+/**
+ * Where batches of exposures and tracking events go. `write` may be synchronous or return a
+ * promise; a rejection or a throw counts the batch as dropped for this sink. Sinks are called
+ * off the evaluation path, one batch at a time.
+ * @example const sink: Sink = { write: (batch) => analytics.send(batch) };
+ */
+export interface Sink {
+  /** A name for stats and log lines. @default the class name, else `'sink'` */
+  readonly name?: string;
+  /** Delivers one batch (at most the pipeline's `batchSize` events, in arrival order). */
+  write(batch: readonly AnalyticsEvent[]): Promise<void> | void;
+  /** Releases what the sink holds; called once by the pipeline's `close()`. */
+  close?(): Promise<void> | void;
+}
