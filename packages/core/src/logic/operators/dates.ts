@@ -11,6 +11,15 @@ import type { OperatorCompiler } from '../types.js';
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `Date.parse` rolls 2026-02-30 over to March 2; a rule author meant no such thing. */
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return days !== undefined && day >= 1 && day <= days;
+}
+
 /** Milliseconds since the epoch, or `undefined` when `value` is not an instant. */
 export function toEpochMs(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : undefined;
@@ -20,7 +29,7 @@ export function toEpochMs(value: unknown): number | undefined {
   }
   if (typeof value !== 'string' || value.length > 40) return undefined;
   const match = ISO_8601.exec(value);
-  if (!match) return undefined;
+  if (!match || !isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]))) return undefined;
   const hasTime = match[4] !== undefined;
   const hasOffset = match[7] !== undefined;
   const normalized = hasTime && !hasOffset ? `${value}Z` : value;
