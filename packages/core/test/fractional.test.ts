@@ -166,7 +166,7 @@ describe('fractional', () => {
     let first = 0;
     for (let i = 0; i < 10_000; i++) {
       const context = { targetingKey: `user-${i}` };
-      const value = flags.evaluate('rollout-flag', 'string', 'x', context).value;
+      const value = flags.evaluate<string>('rollout-flag', 'string', 'x', context).value;
       if (value === 'value-0') first++;
       expect(flags.evaluate('rollout-flag', 'string', 'x', context).value).toBe(value);
     }
