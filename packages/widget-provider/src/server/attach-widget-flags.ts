@@ -8,8 +8,8 @@ import { FLAGS_META_KEY, type WidgetFlagsPayload } from '../shared/payload.js';
  * return attachWidgetFlags({ content: [{ type: 'text', text: 'Your bookings' }], structuredContent }, payload);
  * ```
  */
-export function attachWidgetFlags<R extends { _meta?: Record<string, unknown> }>(
-  result: R,
+export function attachWidgetFlags<R extends object>(
+  result: R & { _meta?: Record<string, unknown> | undefined },
   payload: WidgetFlagsPayload,
 ): R & { _meta: Record<string, unknown> } {
   return { ...result, _meta: { ...result._meta, [FLAGS_META_KEY]: payload } };

@@ -1,0 +1,291 @@
+// @vitest-environment happy-dom
+import { OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/web-sdk';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FLAGS_META_KEY, WidgetFlagProvider } from '../src/widget/index.js';
+import { installOpenAiHost, payload, postToolResult, removeOpenAiHost, setGlobals } from './support/host.js';
+
+const LAYOUT_GRID = payload(
+  { 'booking-layout': { value: 'grid', variant: 'grid', reason: 'TARGETING_MATCH' } },
+  100,
+);
+const LAYOUT_CARDS = payload(
+  { 'booking-layout': { value: 'cards', variant: 'cards', reason: 'TARGETING_MATCH' } },
+  200,
+);
+const meta = (p: unknown) => ({ [FLAGS_META_KEY]: p });
+
+let domainCount = 0;
+async function register(provider: WidgetFlagProvider, wait = true) {
+  const domain = `widget-${++domainCount}`;
+  if (wait) await OpenFeature.setProviderAndWait(domain, provider);
+  else OpenFeature.setProvider(domain, provider);
+  return OpenFeature.getClient(domain);
+}
+
+afterEach(async () => {
+  await OpenFeature.clearProviders();
+  removeOpenAiHost();
+});
+
+describe(WidgetFlagProvider.name, () => {
+  describe('before any payload', () => {
+    it('resolves defaults with reason DEFAULT when called directly', () => {
+      const provider = new WidgetFlagProvider();
+      expect(provider.resolveStringEvaluation('booking-layout', 'list')).toEqual({
+        value: 'list',
+        reason: 'DEFAULT',
+      });
+    });
+
+    it('is NOT_READY in the SDK (defaults, PROVIDER_NOT_READY), then READY when the first payload arrives', async () => {
+      installOpenAiHost();
+      const provider = new WidgetFlagProvider();
+      const client = await register(provider, false);
+      expect(client.providerStatus).toBe(ProviderStatus.NOT_READY);
+      expect(client.getStringDetails('booking-layout', 'list')).toMatchObject({
+        value: 'list',
+        errorCode: 'PROVIDER_NOT_READY',
+      });
+      const ready = new Promise<void>((resolve) => client.addHandler(ProviderEvents.Ready, () => resolve()));
+      setGlobals({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      await ready;
+      expect(client.providerStatus).toBe(ProviderStatus.READY);
+      expect(client.getStringDetails('booking-layout', 'list')).toMatchObject({
+        value: 'grid',
+        variant: 'grid',
+        reason: 'TARGETING_MATCH',
+      });
+    });
+
+    it('with readyTimeoutMs: 0 is READY at once and returns defaults with reason DEFAULT', async () => {
+      const client = await register(new WidgetFlagProvider({ readyTimeoutMs: 0 }));
+      expect(client.providerStatus).toBe(ProviderStatus.READY);
+      expect(client.getBooleanDetails('cancel-booking', false)).toMatchObject({
+        value: false,
+        reason: 'DEFAULT',
+      });
+      expect(client.getBooleanDetails('cancel-booking', false).errorCode).toBeUndefined();
+    });
+  });
+
+  describe('sources', () => {
+    it.each([
+      ['flat', meta(LAYOUT_GRID)],
+      ['nested under mcp_tool_result', { mcp_tool_result: { content: [], _meta: meta(LAYOUT_GRID) } }],
+      [
+        'nested under call_tool_result',
+        { call_tool_result: { structuredContent: {}, _meta: meta(LAYOUT_GRID) } },
+      ],
+    ])('reads window.openai.toolResponseMetadata at start (%s)', async (_shape, toolResponseMetadata) => {
+      installOpenAiHost({ toolResponseMetadata });
+      const client = await register(new WidgetFlagProvider());
+      expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
+    });
+
+    it('takes new toolResponseMetadata from openai:set_globals', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      const client = await register(new WidgetFlagProvider());
+      setGlobals({ toolResponseMetadata: meta(LAYOUT_CARDS) });
+      expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
+    });
+
+    it('takes MCP Apps ui/notifications/tool-result messages from the parent frame only', async () => {
+      const provider = new WidgetFlagProvider();
+      const client = await register(provider, false);
+      postToolResult({ content: [], _meta: meta(LAYOUT_GRID) }, null);
+      window.dispatchEvent(
+        new MessageEvent('message', {
+          data: { method: 'ui/notifications/tool-result', params: { _meta: meta(LAYOUT_GRID) } },
+          source: window.parent,
+        }),
+      );
+      expect(provider.currentPayload).toBeUndefined();
+      postToolResult({ content: [], _meta: meta(LAYOUT_GRID) });
+      await vi.waitFor(() => expect(client.providerStatus).toBe(ProviderStatus.READY));
+      expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
+    });
+
+    it('ingests results the widget fetched itself', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      const provider = new WidgetFlagProvider();
+      const client = await register(provider);
+      expect(provider.ingest({ content: [], structuredContent: { bookings: [] } })).toBe(false);
+      expect(provider.ingest({ content: [], _meta: meta(LAYOUT_CARDS) })).toBe(true);
+      expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
+    });
+
+    it('keeps the newest payload: an older issuedAt does not undo a newer one', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      const provider = new WidgetFlagProvider();
+      const client = await register(provider);
+      provider.ingest({ _meta: meta(LAYOUT_CARDS) });
+      setGlobals({ toolResponseMetadata: meta(LAYOUT_GRID) }); // re-delivered older result
+      postToolResult({ _meta: meta(LAYOUT_GRID) });
+      expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
+    });
+
+    it('ignores payloads of another version and malformed ones', async () => {
+      const provider = new WidgetFlagProvider();
+      expect(
+        provider.ingest({ _meta: meta({ v: 2, flags: { a: { value: true, reason: 'STATIC' } } }) }),
+      ).toBe(false);
+      expect(provider.ingest({ _meta: meta({ v: 1, flags: { a: { value: true } } }) })).toBe(false);
+      expect(provider.currentPayload).toBeUndefined();
+    });
+  });
+
+  describe('widget state', () => {
+    it('is ignored unless the app opted in, and never written then', async () => {
+      const host = installOpenAiHost({
+        widgetState: meta(LAYOUT_CARDS),
+        toolResponseMetadata: meta(LAYOUT_GRID),
+      });
+      const client = await register(new WidgetFlagProvider());
+      expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
+      expect(host.writes).toEqual([]);
+    });
+
+    it('when opted in, shows the persisted variants of a reopened message over its older tool result', async () => {
+      installOpenAiHost({
+        widgetState: { page: 2, ...meta(LAYOUT_CARDS) },
+        toolResponseMetadata: meta(LAYOUT_GRID),
+      });
+      const client = await register(new WidgetFlagProvider({ persistToWidgetState: true }));
+      expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
+    });
+
+    it('merges the payload into the app state without clobbering it, and writes only on change', async () => {
+      const host = installOpenAiHost({
+        widgetState: { selectedBooking: 'b-1' },
+        toolResponseMetadata: meta(LAYOUT_GRID),
+      });
+      const provider = new WidgetFlagProvider({ persistToWidgetState: true });
+      await register(provider);
+      expect(host.widgetState).toEqual({ selectedBooking: 'b-1', ...meta(LAYOUT_GRID) });
+      setGlobals({ toolResponseMetadata: meta(LAYOUT_GRID) }); // same payload again
+      expect(host.writes).toHaveLength(1);
+      provider.ingest({ _meta: meta(LAYOUT_CARDS) });
+      expect(host.widgetState).toEqual({ selectedBooking: 'b-1', ...meta(LAYOUT_CARDS) });
+      expect(host.writes).toHaveLength(2);
+    });
+
+    it('puts its key back when the app replaces the state without it', async () => {
+      const host = installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      await register(new WidgetFlagProvider({ persistToWidgetState: true }));
+      host.setWidgetState?.({ selectedBooking: 'b-2' });
+      expect(host.widgetState).toEqual({ selectedBooking: 'b-2', ...meta(LAYOUT_GRID) });
+    });
+  });
+
+  describe('events', () => {
+    it('emits PROVIDER_CONFIGURATION_CHANGED with exactly the flags that changed', async () => {
+      const first = payload(
+        {
+          same: { value: true, variant: 'on', reason: 'STATIC' },
+          changed: { value: 'a', variant: 'a', reason: 'TARGETING_MATCH' },
+          removed: { value: 1, reason: 'STATIC' },
+        },
+        1,
+      );
+      const second = payload(
+        {
+          same: { value: true, variant: 'on', reason: 'STATIC' },
+          changed: { value: 'b', variant: 'b', reason: 'TARGETING_MATCH' },
+          added: { reason: 'DISABLED' },
+        },
+        2,
+      );
+      installOpenAiHost({ toolResponseMetadata: meta(first) });
+      const client = await register(new WidgetFlagProvider());
+      const seen: (string[] | undefined)[] = [];
+      client.addHandler(ProviderEvents.ConfigurationChanged, (details) => seen.push(details?.flagsChanged));
+      setGlobals({ toolResponseMetadata: meta(second) });
+      setGlobals({ toolResponseMetadata: meta({ ...second, issuedAt: 3 }) }); // newer, but no flag changed
+      setGlobals({ theme: 'dark' } as never); // another global changed
+      await vi.waitFor(() => expect(seen).toHaveLength(1));
+      expect(seen[0]?.sort()).toEqual(['added', 'changed', 'removed']);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(seen).toHaveLength(1);
+    });
+
+    it('stops listening on close', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      const provider = new WidgetFlagProvider();
+      await register(provider);
+      await provider.onClose();
+      setGlobals({ toolResponseMetadata: meta(LAYOUT_CARDS) });
+      postToolResult({ _meta: meta(LAYOUT_CARDS) });
+      expect(provider.currentPayload).toEqual(LAYOUT_GRID);
+    });
+
+    it('does not reconcile or re-fetch on a context change', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      const client = await register(new WidgetFlagProvider());
+      const reconciling = vi.fn();
+      client.addHandler(ProviderEvents.Reconciling, reconciling);
+      await OpenFeature.setContext(`widget-${domainCount}`, { targetingKey: 'someone-else' });
+      expect(reconciling).not.toHaveBeenCalled();
+      expect(client.providerStatus).toBe(ProviderStatus.READY);
+      expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
+    });
+  });
+
+  describe('resolution', () => {
+    const flags = payload({
+      layout: {
+        value: 'grid',
+        variant: 'grid',
+        reason: 'TARGETING_MATCH',
+        flagMetadata: { flagSetId: 'bookings', version: 3 },
+      },
+      kill: { reason: 'DISABLED', flagMetadata: { kind: 'kill-switch' } },
+      broken: { reason: 'ERROR', errorCode: 'PARSE_ERROR' },
+      config: { value: { columns: 3 }, reason: 'STATIC' },
+    });
+
+    it('returns values with variant, reason and metadata', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(flags) });
+      const client = await register(new WidgetFlagProvider());
+      expect(client.getStringDetails('layout', 'list')).toMatchObject({
+        value: 'grid',
+        variant: 'grid',
+        reason: 'TARGETING_MATCH',
+        flagMetadata: { flagSetId: 'bookings', version: 3 },
+      });
+      expect(client.getObjectValue('config', {})).toEqual({ columns: 3 });
+    });
+
+    it('maps a missing flag to FLAG_NOT_FOUND and a wrong type to TYPE_MISMATCH, with the caller default', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(flags) });
+      const client = await register(new WidgetFlagProvider());
+      expect(client.getBooleanDetails('absent', true)).toMatchObject({
+        value: true,
+        reason: 'ERROR',
+        errorCode: 'FLAG_NOT_FOUND',
+      });
+      expect(client.getBooleanDetails('layout', false)).toMatchObject({
+        value: false,
+        reason: 'ERROR',
+        errorCode: 'TYPE_MISMATCH',
+      });
+      expect(client.getNumberDetails('config', 1)).toMatchObject({ value: 1, errorCode: 'TYPE_MISMATCH' });
+      expect(client.getStringDetails('broken', 'x')).toMatchObject({
+        value: 'x',
+        reason: 'ERROR',
+        errorCode: 'PARSE_ERROR',
+      });
+    });
+
+    it('returns the caller default with reason DISABLED for a disabled flag (kill switch)', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(flags) });
+      const client = await register(new WidgetFlagProvider());
+      const details = client.getBooleanDetails('kill', true);
+      expect(details).toMatchObject({
+        value: true,
+        reason: 'DISABLED',
+        flagMetadata: { kind: 'kill-switch' },
+      });
+      expect(details.errorCode).toBeUndefined();
+    });
+  });
+});
