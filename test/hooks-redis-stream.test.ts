@@ -1,0 +1,149 @@
+/**
+ * The Redis stream sink against a real redis-server: batched XADD with MAXLEN ~, the paged
+ * reader, and a Redis killed in the middle of a flush (evaluations unaffected, drops counted,
+ * delivery resumes after restart).
+ */
+import {
+  type AnalyticsEvent,
+  ExposureHook,
+  RedisStreamSink,
+  type TrackingEvent,
+  TrackingRecorder,
+  readExperimentEvents,
+} from '@ensign/hooks';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CoreProvider } from '../packages/hooks/test/support/core-provider.js';
+import { RedisServer } from './support/redis-server.js';
+
+const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+
+describe(RedisStreamSink.name, () => {
+  let server: RedisServer;
+  let redis: Redis;
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    // The sink's own connection: fail fast while Redis is down instead of queueing.
+    redis = new Redis(server.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+      lazyConnect: true,
+    });
+    redis.on('error', () => {});
+    await redis.connect();
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await server.stop();
+    await OpenFeature.clearProviders();
+  });
+
+  it('writes batches with XADD MAXLEN ~ and reads them back page by page', async () => {
+    const sink = new RedisStreamSink({ client: redis, maxLen: 1_000_000 });
+    const events: AnalyticsEvent[] = [];
+    for (let i = 0; i < 25; i++) {
+      events.push({
+        type: 'exposure',
+        flagKey: i % 5 === 0 ? 'other' : 'exp',
+        variant: i % 2 ? 'treatment' : 'control',
+        reason: 'TARGETING_MATCH',
+        targetingKey: `u${i}`,
+        flagSetId: 'shop',
+        version: '3',
+        providerName: 'p',
+        timestamp: 1000 + i,
+      });
+      events.push({
+        type: 'tracking',
+        eventName: i % 3 ? 'purchase' : 'signup',
+        targetingKey: `u${i}`,
+        value: i,
+        flagSetId: 'shop',
+        details: { currency: 'EUR' },
+        timestamp: 2000 + i,
+      });
+    }
+    await sink.write(events);
+    expect(await server.cli('XLEN', 'exposures:{shop}')).toBe('50');
+    const { exposures, conversions } = await readExperimentEvents(redis, {
+      key: 'exposures:{shop}',
+      flagKey: 'exp',
+      metric: 'purchase',
+      pageSize: 7,
+    });
+    expect(exposures).toEqual(events.filter((e) => e.type === 'exposure' && e.flagKey === 'exp'));
+    expect(conversions).toEqual(events.filter((e) => e.type === 'tracking' && e.eventName === 'purchase'));
+
+    const capped = new RedisStreamSink({ client: redis, key: 'capped', maxLen: 100 });
+    for (let i = 0; i < 10; i++) await capped.write(events.concat(events).concat(events).slice(0, 100));
+    expect(Number(await server.cli('XLEN', 'capped'))).toBeLessThan(1_000); // trimmed (approximately) to 100
+  });
+
+  it('keeps evaluations going when Redis dies mid-flush, counts the drops, and delivers again after restart', async () => {
+    const provider = new CoreProvider(
+      {
+        flags: {
+          exp: {
+            state: 'ENABLED',
+            variants: { a: 1, b: 2 },
+            defaultVariant: 'a',
+            targeting: {
+              fractional: [
+                ['a', 50],
+                ['b', 50],
+              ],
+            },
+          },
+        },
+      },
+      'crash',
+    );
+    await OpenFeature.setProviderAndWait('redis-crash', provider);
+    const hook = new ExposureHook({
+      sinks: [new RedisStreamSink({ client: redis })],
+      batchSize: 1_000,
+      flushIntervalMs: 60_000,
+      sinkTimeoutMs: 2_000,
+      logger: quiet,
+    });
+    const client = OpenFeature.getClient('redis-crash').addHooks(hook);
+    const tracking = new TrackingRecorder({ pipeline: hook.pipeline, flagSetId: 'crash' });
+    const evaluate = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const details = await client.getNumberDetails('exp', 0, { targetingKey: `user-${i}` });
+        expect(details.errorCode).toBeUndefined();
+        expect([1, 2]).toContain(details.value);
+      }
+    };
+
+    await evaluate(0, 3_000);
+    const flushing = hook.flush(); // three batches of 1,000 start going out…
+    await server.kill9(); // …and Redis dies under them
+    await evaluate(3_000, 3_500); // evaluations do not notice
+    tracking.track({ eventName: 'purchase', context: { targetingKey: 'user-1' } });
+    await flushing;
+    await hook.flush();
+    const during = hook.stats();
+    expect(during.exposures).toBe(3_500);
+    expect(during.pipeline.dropped.sinkFailed).toBeGreaterThan(0);
+    const sinkStats = during.pipeline.sinks.RedisStreamSink!;
+    expect(sinkStats.delivered + sinkStats.failed).toBe(3_501);
+
+    await server.restart();
+    await new Promise<void>((resolve) =>
+      redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve()),
+    );
+    await evaluate(3_500, 3_600);
+    tracking.track({ eventName: 'purchase', context: { targetingKey: 'user-3550' }, details: { value: 5 } });
+    await hook.close();
+    const after = hook.stats().pipeline.sinks.RedisStreamSink!;
+    expect(after.delivered - sinkStats.delivered).toBe(101);
+    expect(after.failed).toBe(sinkStats.failed);
+    // The restarted server has no persistence: the stream holds exactly what was written since.
+    expect(await server.cli('XLEN', 'exposures:{crash}')).toBe('101');
+    const { conversions } = await readExperimentEvents(redis, { key: 'exposures:{crash}', flagKey: 'exp' });
+    expect(conversions.map((c: TrackingEvent) => [c.targetingKey, c.value])).toEqual([['user-3550', 5]]);
+  });
+});
