@@ -1,9 +1,13 @@
 /**
- * The short demo behind `npm start`: compiles the sample flag set and evaluates it for a few
- * users, printing what each would get and why. Runs on the embedded evaluator; no Redis needed.
+ * The demo behind `npm start`: compiles the sample flag set and evaluates it for a few users,
+ * printing what each would get and why, then starts the example ChatGPT app
+ * (examples/fitness-app) on the in-memory store (on Redis when `REDIS_URL` is set) and prints the
+ * URL of a page that shows its widget in a simulated ChatGPT host. `--no-server` stops after the
+ * table.
  */
 import { readFileSync } from 'node:fs';
 import { type EvaluationContext, type FlagValueType, compileFlagSet } from '@ensign/core';
+import { main as startFitnessApp } from '../examples/fitness-app/src/main.js';
 
 const path = new URL('../examples/flags/fitness.flags.json', import.meta.url);
 const flags = compileFlagSet(JSON.parse(readFileSync(path, 'utf8')), { metadata: { version: 1 } });
@@ -31,4 +35,12 @@ for (const user of users) {
     const variant = details.variant ? ` (${details.variant})` : '';
     console.log(`  ${key.padEnd(24)} ${String(details.value).padEnd(9)} ${details.reason}${variant}`);
   }
+}
+
+if (!process.argv.includes('--no-server')) {
+  console.log('');
+  await startFitnessApp().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
 }

@@ -1,0 +1,47 @@
+/**
+ * Runs the example app: `PORT` (default 3000), `HOST` (default 127.0.0.1), and `REDIS_URL` to
+ * keep the flags in Redis instead of in process. Prints where to look.
+ */
+import { startFitnessApp } from './app.js';
+import { listenFitnessHttp } from './http-server.js';
+
+/** Starts the app from environment variables and prints its URLs; stops on SIGINT/SIGTERM. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const port = env.PORT === undefined ? 3000 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RangeError(`PORT must be a port number, got "${env.PORT}"`);
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  const app = await startFitnessApp({ redisUrl });
+  const http = await listenFitnessHttp({ app, port, host: env.HOST || '127.0.0.1' }).catch(
+    async (error: unknown) => {
+      await app.close();
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new Error(`port ${port} is in use: set PORT to another port (e.g. PORT=3001 npm start)`);
+      }
+      throw error;
+    },
+  );
+  const where =
+    app.storeKind === 'redis' ? 'Redis (REDIS_URL)' : 'the in-memory store (set REDIS_URL for Redis)';
+  console.log(`Fitness app (example ChatGPT app) running, flags in ${where}.`);
+  console.log(`  Widget in a simulated ChatGPT host: ${http.url}/`);
+  console.log(`  MCP endpoint (Streamable HTTP):     ${http.url}/mcp`);
+  console.log('  Stop with Ctrl+C.');
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await http.close();
+    await app.close();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });
+}

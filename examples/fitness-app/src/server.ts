@@ -1,0 +1,163 @@
+/**
+ * The MCP server: two tools and the widget they render. Every flag is checked inside a tool
+ * handler, for the calling user, on every call: ChatGPT freezes the tool list when the app is
+ * connected, so hiding a tool per user or per rollout would not work there.
+ */
+import {
+  attachWidgetFlags,
+  contextFromMcpRequest,
+  evaluateWidgetFlags,
+} from '@ensign/widget-provider/server';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Client, EvaluationContext } from '@openfeature/server-sdk';
+import { z } from 'zod';
+import type { Booking, BookingRepository } from './bookings.js';
+import { BOOKINGS_KILL_SWITCH, CANCEL_BOOKING, WIDGET_FLAGS } from './flag-keys.js';
+
+/** The widget's resource URI, referenced by `list_bookings` through `openai/outputTemplate`. */
+export const WIDGET_URI = 'ui://fitness/bookings.html';
+/** The Apps SDK's MIME type for a widget template. */
+export const WIDGET_MIME_TYPE = 'text/html+skybridge';
+
+/** The answer of every tool while the kill switch is active. */
+export const MAINTENANCE_MESSAGE =
+  'Bookings are down for maintenance right now. Please try again in a few minutes.';
+/** The answer of `cancel_booking` for users outside the `cancel-booking` rollout. */
+export const CANCEL_NOT_AVAILABLE_MESSAGE =
+  'Cancelling a booking from ChatGPT is not available for you yet. You can cancel it in the studio app.';
+
+/** Used as the bookings owner when the request names no user (no subject, session or auth). */
+const ANONYMOUS_USER = 'anonymous';
+
+/** What {@link createFitnessServer} needs. */
+export interface FitnessServerOptions {
+  /** The OpenFeature client every flag is evaluated through (so hooks run). */
+  flags: Client;
+  /** Where the users' bookings live. */
+  bookings: BookingRepository;
+  /** The widget's HTML, read when a host fetches the `ui://` resource. */
+  widgetHtml: () => Promise<string>;
+}
+
+/** What `list_bookings` returns as `structuredContent` (the widget's `toolOutput`). */
+export interface ListBookingsOutput {
+  bookings: readonly Booking[];
+  /** `true` while the kill switch is active: no bookings are shown. */
+  maintenance: boolean;
+}
+
+const text = (message: string): CallToolResult['content'] => [{ type: 'text', text: message }];
+
+function maintenance(): CallToolResult {
+  const structuredContent: ListBookingsOutput = { bookings: [], maintenance: true };
+  return { content: text(MAINTENANCE_MESSAGE), structuredContent: { ...structuredContent } };
+}
+
+/**
+ * Whether the bookings feature is up for this request. The kill switch is evaluated with the
+ * default `false`, so that disabling the flag (reason `DISABLED`: the caller's default) turns the
+ * feature off, as does a missing or broken flag: it fails safe.
+ */
+async function bookingsUp(flags: Client, context: EvaluationContext): Promise<boolean> {
+  return flags.getBooleanValue(BOOKINGS_KILL_SWITCH, false, context);
+}
+
+function describe(bookings: readonly Booking[]): string {
+  if (bookings.length === 0) return 'You have no upcoming bookings.';
+  const lines = bookings.map(
+    (b) => `- ${b.className} with ${b.instructor} at ${b.studio}, ${b.startsAt} (id ${b.id})`,
+  );
+  return `You have ${bookings.length} upcoming booking${bookings.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+}
+
+/**
+ * Builds the fitness-booking MCP server. One instance per connection (or per HTTP request in
+ * stateless mode); the flags client and bookings are shared.
+ */
+export function createFitnessServer(options: FitnessServerOptions): McpServer {
+  const { flags, bookings } = options;
+  const server = new McpServer({ name: 'ensign-fitness', version: '0.1.0' });
+
+  server.registerResource(
+    'bookings-widget',
+    WIDGET_URI,
+    { title: 'Your bookings', description: 'The bookings widget', mimeType: WIDGET_MIME_TYPE },
+    async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: WIDGET_MIME_TYPE,
+          text: await options.widgetHtml(),
+          _meta: { 'openai/widgetDescription': 'Shows the user’s upcoming fitness class bookings.' },
+        },
+      ],
+    }),
+  );
+
+  server.registerTool(
+    'list_bookings',
+    {
+      title: 'List my bookings',
+      description: 'Lists the user’s upcoming fitness class bookings and shows them in a widget.',
+      annotations: { readOnlyHint: true },
+      _meta: {
+        'openai/outputTemplate': WIDGET_URI,
+        // The widget calls cancel_booking itself (the Cancel button).
+        'openai/widgetAccessible': true,
+        'openai/toolInvocation/invoking': 'Looking up your bookings…',
+        'openai/toolInvocation/invoked': 'Here are your bookings',
+      },
+    },
+    async (extra) => {
+      const context = contextFromMcpRequest(extra);
+      if (!(await bookingsUp(flags, context))) return maintenance();
+      const list = bookings.list(context.targetingKey ?? ANONYMOUS_USER);
+      const payload = await evaluateWidgetFlags(flags, WIDGET_FLAGS, context);
+      const structuredContent: ListBookingsOutput = { bookings: list, maintenance: false };
+      return attachWidgetFlags(
+        { content: text(describe(list)), structuredContent: { ...structuredContent } },
+        payload,
+      );
+    },
+  );
+
+  server.registerTool(
+    'cancel_booking',
+    {
+      title: 'Cancel a booking',
+      description: 'Cancels one of the user’s upcoming bookings, by booking id (from list_bookings).',
+      inputSchema: { bookingId: z.string().min(1).describe('The booking id, e.g. bk-101') },
+      annotations: { destructiveHint: true, idempotentHint: true },
+      _meta: {
+        'openai/toolInvocation/invoking': 'Cancelling…',
+        'openai/toolInvocation/invoked': 'Done',
+      },
+    },
+    async ({ bookingId }, extra) => {
+      const context = contextFromMcpRequest(extra);
+      if (!(await bookingsUp(flags, context))) return maintenance();
+      // The release flag: the tool stays listed for everyone; users outside the rollout get an answer.
+      if (!(await flags.getBooleanValue(CANCEL_BOOKING, false, context))) {
+        return {
+          content: text(CANCEL_NOT_AVAILABLE_MESSAGE),
+          structuredContent: { cancelled: false, available: false },
+        };
+      }
+      const cancelled = bookings.cancel(context.targetingKey ?? ANONYMOUS_USER, bookingId);
+      if (!cancelled) {
+        return {
+          content: text(`There is no upcoming booking with id ${bookingId}.`),
+          structuredContent: { cancelled: false, available: true },
+          isError: true,
+        };
+      }
+      return {
+        content: text(`Cancelled ${cancelled.className} on ${cancelled.startsAt}.`),
+        structuredContent: { cancelled: true, available: true, booking: { ...cancelled } },
+      };
+    },
+  );
+
+  return server;
+}

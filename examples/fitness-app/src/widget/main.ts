@@ -1,0 +1,122 @@
+/**
+ * The widget's script (runs in the host's iframe). Data comes from `window.openai.toolOutput` (the
+ * tool result's `structuredContent`); flags come from the tool result's `_meta` through Ensign's
+ * web provider, read with the ordinary OpenFeature web SDK. Re-renders when the host delivers a
+ * new tool result (`openai:set_globals`) and when the flags change (`PROVIDER_CONFIGURATION_CHANGED`).
+ */
+import { WidgetFlagProvider } from '@ensign/widget-provider/widget';
+import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
+import type { Booking } from '../bookings.js';
+import { BOOKING_LAYOUT, CANCEL_BOOKING, LAYOUTS, type Layout, WIDGET_FLAGS } from '../flag-keys.js';
+import { renderWidget } from './render.js';
+
+/** What this widget uses of ChatGPT's `window.openai`. */
+interface OpenAiGlobals {
+  toolOutput?: unknown;
+  theme?: string;
+  callTool?: (name: string, args: Record<string, unknown>) => Promise<unknown>;
+}
+
+const SET_GLOBALS_EVENT = 'openai:set_globals';
+
+const host = (): OpenAiGlobals | undefined => (window as { openai?: OpenAiGlobals }).openai;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Variants are persisted in widget state so that reopening an old message shows the layout it
+// showed then. The model can read widget state; layout names are fine for it to see.
+const provider = new WidgetFlagProvider({ persistToWidgetState: true });
+OpenFeature.setProvider(provider);
+const flags = OpenFeature.getClient();
+
+const pending = new Set<string>();
+const cancelled = new Set<string>();
+let status = '';
+
+function currentLayout(): { layout: Layout; explanation: string } {
+  const details = flags.getStringDetails(BOOKING_LAYOUT, WIDGET_FLAGS[BOOKING_LAYOUT]);
+  const layout = (LAYOUTS as readonly string[]).includes(details.value) ? (details.value as Layout) : 'list';
+  const variant = details.variant ? `, variant ${details.variant}` : '';
+  return {
+    layout,
+    explanation: `Layout: ${layout} (experiment ${BOOKING_LAYOUT}: ${details.reason}${variant})`,
+  };
+}
+
+function cancelState(): { canCancel: boolean; cancelExplanation: string } {
+  const details = flags.getBooleanDetails(CANCEL_BOOKING, WIDGET_FLAGS[CANCEL_BOOKING]);
+  const variant = details.variant ? `, variant ${details.variant}` : '';
+  return {
+    canCancel: details.value,
+    cancelExplanation: `Cancel here: ${details.value ? 'available' : 'not yet'} (release ${CANCEL_BOOKING}: ${details.reason}${variant})`,
+  };
+}
+
+function bookingsFrom(output: unknown): { bookings: readonly Booking[] | undefined; maintenance: boolean } {
+  if (!isRecord(output)) return { bookings: undefined, maintenance: false };
+  const bookings = Array.isArray(output.bookings) ? (output.bookings as Booking[]) : undefined;
+  return {
+    bookings: bookings?.filter((b) => !cancelled.has(b.id)),
+    maintenance: output.maintenance === true,
+  };
+}
+
+/** The message of a tool result, whichever shape the host returns it in. */
+function resultText(result: unknown): string {
+  if (!isRecord(result)) return '';
+  const content = Array.isArray(result.content) ? result.content : [];
+  const texts = content.filter(isRecord).map((part) => (typeof part.text === 'string' ? part.text : ''));
+  if (texts.length > 0) return texts.join(' ');
+  return typeof result.result === 'string' ? result.result : '';
+}
+
+async function cancel(bookingId: string): Promise<void> {
+  const callTool = host()?.callTool;
+  if (!callTool) {
+    status = 'This host does not let widgets call tools.';
+    return render();
+  }
+  pending.add(bookingId);
+  render();
+  try {
+    const result = await callTool('cancel_booking', { bookingId });
+    const structured = isRecord(result) ? result.structuredContent : undefined;
+    if (isRecord(structured) && structured.cancelled === true) cancelled.add(bookingId);
+    status = resultText(result) || 'Done.';
+  } catch (error) {
+    status = `Could not cancel: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    pending.delete(bookingId);
+    render();
+  }
+}
+
+function render(): void {
+  const root = document.getElementById('root');
+  if (!root) return;
+  const theme = host()?.theme;
+  if (theme) document.documentElement.dataset.theme = theme;
+  const { layout, explanation } = currentLayout();
+  renderWidget(
+    root,
+    {
+      ...bookingsFrom(host()?.toolOutput),
+      layout,
+      layoutExplanation: explanation,
+      ...cancelState(),
+      pending,
+      status,
+    },
+    (id) => void cancel(id),
+  );
+}
+
+flags.addHandler(ProviderEvents.Ready, render);
+flags.addHandler(ProviderEvents.ConfigurationChanged, render);
+window.addEventListener(SET_GLOBALS_EVENT, (event) => {
+  const globals = (event as CustomEvent<{ globals?: Record<string, unknown> }>).detail?.globals;
+  // A new tool result starts a fresh view; other globals (theme, widget state) keep the status.
+  if (!globals || 'toolOutput' in globals) status = '';
+  render();
+});
+render();
