@@ -188,37 +188,37 @@ describe('regex (extension)', () => {
 });
 
 describe('before and after (extensions)', () => {
-  const after = (a: unknown, b: unknown) =>
+  const isAfter = (a: unknown, b: unknown) =>
     run({ after: [{ var: 'a' }, { var: 'b' }] }, { a: a as never, b: b as never });
-  const before = (a: unknown, b: unknown) =>
+  const isBefore = (a: unknown, b: unknown) =>
     run({ before: [{ var: 'a' }, { var: 'b' }] }, { a: a as never, b: b as never });
 
   it('compares ISO dates and date-times', () => {
-    expect(after('2026-03-01', '2026-01-01')).toBe(true);
-    expect(before('2026-03-01', '2026-01-01')).toBe(false);
-    expect(after('2026-01-01T00:00:01Z', '2026-01-01')).toBe(true);
-    expect(after('2026-01-01T00:00:00.001Z', '2026-01-01T00:00:00Z')).toBe(true);
-    expect(after('2026-01-01', '2026-01-01')).toBe(false);
-    expect(before('2026-01-01', '2026-01-01')).toBe(false);
+    expect(isAfter('2026-03-01', '2026-01-01')).toBe(true);
+    expect(isBefore('2026-03-01', '2026-01-01')).toBe(false);
+    expect(isAfter('2026-01-01T00:00:01Z', '2026-01-01')).toBe(true);
+    expect(isAfter('2026-01-01T00:00:00.001Z', '2026-01-01T00:00:00Z')).toBe(true);
+    expect(isAfter('2026-01-01', '2026-01-01')).toBe(false);
+    expect(isBefore('2026-01-01', '2026-01-01')).toBe(false);
   });
 
   it('reads a date-time without an offset as UTC, and honours offsets', () => {
-    expect(after('2026-01-01T00:00:00', '2026-01-01T00:00:00Z')).toBe(false);
-    expect(before('2026-01-01T00:00:00', '2026-01-01T00:00:00Z')).toBe(false);
-    expect(after('2026-01-01 00:00:01', '2026-01-01')).toBe(true);
+    expect(isAfter('2026-01-01T00:00:00', '2026-01-01T00:00:00Z')).toBe(false);
+    expect(isBefore('2026-01-01T00:00:00', '2026-01-01T00:00:00Z')).toBe(false);
+    expect(isAfter('2026-01-01 00:00:01', '2026-01-01')).toBe(true);
     // 01:00 at +02:00 is 23:00 UTC the day before.
-    expect(before('2026-01-01T01:00:00+02:00', '2026-01-01')).toBe(true);
-    expect(before('2026-01-01T01:00:00+0200', '2026-01-01')).toBe(true);
-    expect(after('2025-12-31T23:30:00-01:00', '2026-01-01')).toBe(true);
+    expect(isBefore('2026-01-01T01:00:00+02:00', '2026-01-01')).toBe(true);
+    expect(isBefore('2026-01-01T01:00:00+0200', '2026-01-01')).toBe(true);
+    expect(isAfter('2025-12-31T23:30:00-01:00', '2026-01-01')).toBe(true);
   });
 
   it('takes epoch seconds, $flagd.timestamp and Date objects', () => {
-    expect(after(1767225601, '2026-01-01')).toBe(true); // 2026-01-01T00:00:01Z
-    expect(before(1767225599, '2026-01-01')).toBe(true);
+    expect(isAfter(1767225601, '2026-01-01')).toBe(true); // 2026-01-01T00:00:01Z
+    expect(isBefore(1767225599, '2026-01-01')).toBe(true);
     expect(run({ after: [{ var: '$flagd.timestamp' }, '2020-01-01'] })).toBe(true);
     expect(run({ before: [{ var: '$flagd.timestamp' }, '2020-01-01'] })).toBe(false);
-    expect(after(new Date('2026-02-01T00:00:00Z'), '2026-01-01')).toBe(true);
-    expect(before(new Date('2026-02-01T00:00:00Z'), new Date('2026-03-01T00:00:00Z'))).toBe(true);
+    expect(isAfter(new Date('2026-02-01T00:00:00Z'), '2026-01-01')).toBe(true);
+    expect(isBefore(new Date('2026-02-01T00:00:00Z'), new Date('2026-03-01T00:00:00Z'))).toBe(true);
   });
 
   it('works for the "accounts created after 2026-01-01" rule', () => {
@@ -246,10 +246,10 @@ describe('before and after (extensions)', () => {
       { year: 2026 },
       new Date('nope'),
     ]) {
-      expect(after(garbage, '2020-01-01'), String(garbage)).toBeNull();
-      expect(before('2020-01-01', garbage), String(garbage)).toBeNull();
+      expect(isAfter(garbage, '2020-01-01'), String(garbage)).toBeNull();
+      expect(isBefore('2020-01-01', garbage), String(garbage)).toBeNull();
     }
-    expect(after('2024-02-29', '2024-02-28')).toBe(true);
+    expect(isAfter('2024-02-29', '2024-02-28')).toBe(true);
     expect(run({ after: ['2026-01-01'] })).toBeNull();
     expect(run({ after: [{ var: 'a' }, 'garbage'] }, { a: '2026-01-01' })).toBeNull();
   });
