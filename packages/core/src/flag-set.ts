@@ -65,8 +65,7 @@ function evaluatorIssues(evaluators: Readonly<Record<string, JsonValue>>): Valid
       issues,
     });
   }
-  // A rule object must have one operator, but an evaluator may also be a plain value.
-  return issues.filter((issue) => issue.message !== 'an empty object is not a rule');
+  return issues;
 }
 
 /**

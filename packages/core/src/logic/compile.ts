@@ -9,6 +9,7 @@ import type { CompileScope, Compiled } from './types.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
 const EMPTY_ROOT: Readonly<Record<string, unknown>> = Object.freeze({});
+const EMPTY_OBJECT: Readonly<Record<string, never>> = Object.freeze({});
 const CONSTANTS = new WeakSet<Compiled>();
 
 /** Escapes one JSON Pointer segment (RFC 6901). */
@@ -57,13 +58,13 @@ export function compileNode(node: JsonValue, scope: CompileScope): Compiled {
   }
   if (!isOperation(node)) return literal(node);
   const keys = Object.keys(node);
+  // As in json-logic-js and flagd-core, an empty object is a value, not a rule.
+  if (keys.length === 0) return literal(EMPTY_OBJECT);
   if (keys.length !== 1) {
     return fail(
       scope,
       scope.path,
-      keys.length === 0
-        ? 'an empty object is not a rule'
-        : `a rule object must have exactly one operator, found ${keys.length} (${keys.join(', ')})`,
+      `a rule object must have exactly one operator, found ${keys.length} (${keys.slice(0, 5).join(', ')})`,
     );
   }
   const operator = keys[0]!;
