@@ -74,12 +74,19 @@ export class HistoryUnavailableError extends FlagStoreError {
 export class StorePermissionError extends FlagStoreError {
   override name = 'StorePermissionError';
 
-  constructor(flagSet: string, operation: string, cause: unknown) {
+  constructor(
+    flagSet: string,
+    /** What was refused: `read`, `write` or `subscribe to`. */
+    readonly operation: string,
+    cause: unknown,
+  ) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(
-      flagSet,
-      `the Redis user may not ${operation} flag set "${flagSet}" (${detail}); writes need a user with write and script permissions on its keys`,
-      { cause },
-    );
+    const hint =
+      operation === 'write'
+        ? "writes need a user allowed to run scripts (EVALSHA/EVAL) that write the set's keys"
+        : "readers need the set's keys and channel (e.g. ~flags:* &flags:*) with +@read +@pubsub +@transaction";
+    super(flagSet, `the Redis user may not ${operation} flag set "${flagSet}" (${detail}); ${hint}`, {
+      cause,
+    });
   }
 }

@@ -3,7 +3,7 @@
  * log and change notices as `RedisFlagStore`. The embedded default for the demo, local
  * development and users' own unit tests.
  */
-import type { FlagSetDocument } from '@ensign/core';
+import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 import type { Logger } from '@openfeature/server-sdk';
 import type {
   AuditEntry,
@@ -16,6 +16,7 @@ import type {
 } from './flag-store.js';
 import {
   BaseFlagStore,
+  type CommitGuard,
   type CommitOutcome,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_MAX_LOG_LENGTH,
@@ -125,11 +126,20 @@ export class MemoryFlagStore extends BaseFlagStore {
   protected async commit(
     flagSet: string,
     plan: WritePlan,
-    atVersion: number,
+    snapshot: FlagSetSnapshot,
+    guard: CommitGuard,
     options: WriteOptions,
   ): Promise<CommitOutcome> {
-    const actualVersion = this.sets.get(flagSet)?.version ?? 0;
-    if (actualVersion !== atVersion) return { committed: false, actualVersion };
+    const set = this.sets.get(flagSet);
+    const actualVersion = set?.version ?? 0;
+    let holds = actualVersion === snapshot.version;
+    if (!holds && guard === 'flag' && plan.flagKey !== undefined) {
+      const now = set?.document ?? emptyDocument();
+      holds =
+        JSON.stringify(now.flags[plan.flagKey]) === JSON.stringify(snapshot.document.flags[plan.flagKey]) &&
+        JSON.stringify(now.$evaluators) === JSON.stringify(snapshot.document.$evaluators);
+    }
+    if (!holds) return { committed: false, actualVersion };
     return { committed: true, version: this.apply(flagSet, plan, options) };
   }
 
@@ -149,7 +159,15 @@ export class MemoryFlagStore extends BaseFlagStore {
     const set = this.sets.get(flagSet) ?? { version: 0, document: emptyDocument(), log: [] };
     this.sets.set(flagSet, set);
     set.version += 1;
-    set.document = clone(plan.document);
+    if (plan.replaceAll) {
+      set.document = clone(plan.document);
+    } else {
+      // Apply the change, not the planned document: other flags may have changed since the snapshot.
+      const flags = { ...set.document.flags };
+      for (const [key, flag] of Object.entries(plan.put)) flags[key] = clone(flag) as FlagDefinition;
+      for (const key of plan.remove) delete flags[key];
+      set.document = { ...set.document, flags };
+    }
     const entry: AuditEntry = {
       id: this.nextId(),
       flagSet,

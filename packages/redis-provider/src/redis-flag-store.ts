@@ -26,9 +26,10 @@ import {
   openClient,
 } from './redis/connection.js';
 import { DEFAULT_KEY_PREFIX, type FlagSetKeys, META_FIELDS, flagSetKeys } from './redis/keys.js';
-import { defineScripts, runWriteScript } from './redis/scripts.js';
+import { type WritePayload, defineScripts, runWriteScript } from './redis/scripts.js';
 import {
   BaseFlagStore,
+  type CommitGuard,
   type CommitOutcome,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_MAX_LOG_LENGTH,
@@ -60,6 +61,14 @@ export interface RedisFlagStoreOptions extends RedisConnectionOptions {
    * extra compilation per load. @default true
    */
   validateOnLoad?: boolean;
+  /**
+   * How change notices travel. `'global'`: `PUBLISH`/`SUBSCRIBE`, which a Redis Cluster copies to
+   * every node. `'sharded'` (Redis 7+): `SPUBLISH`/`SSUBSCRIBE`, which keeps each set's notices on
+   * the shard that holds the set; on a Cluster the store's subscriber connects to each shard it
+   * needs (ioredis `shardedSubscribers`). Writers and readers of a set must use the same mode.
+   * @default 'global'
+   */
+  pubsub?: 'global' | 'sharded';
   /** Receives warnings (invalid stored flags) and listener errors. @default console */
   logger?: Logger;
 }
@@ -108,11 +117,17 @@ export class RedisFlagStore extends BaseFlagStore {
   private readonly prefix: string;
   private readonly maxLogLength: number;
   private readonly validateOnLoad: boolean;
+  private readonly sharded: boolean;
   private readonly logger: Logger;
   private subscriber: Redis | Cluster | undefined;
   private readonly channels = new Map<string, Channel>();
   /** Warnings already given per set, so a periodic reload does not repeat them. */
   private readonly warned = new Map<string, Set<string>>();
+  /** The stored text behind snapshots read for writing, for the script's guard. */
+  private readonly rawText = new WeakMap<
+    FlagSetSnapshot,
+    { defs: Record<string, string>; meta: Record<string, string> }
+  >();
   private feedLive = false;
   private closed = false;
 
@@ -125,6 +140,11 @@ export class RedisFlagStore extends BaseFlagStore {
     }
     this.validateOnLoad = options.validateOnLoad ?? true;
     this.logger = options.logger ?? console;
+    const pubsub = options.pubsub ?? 'global';
+    if (pubsub !== 'global' && pubsub !== 'sharded') {
+      throw new TypeError(`pubsub must be 'global' or 'sharded', got ${JSON.stringify(pubsub)}`);
+    }
+    this.sharded = pubsub === 'sharded';
     const { client, owned }: OwnedClient = openClient(options);
     this.client = client;
     this.owned = owned;
@@ -185,7 +205,7 @@ export class RedisFlagStore extends BaseFlagStore {
     const handler: Handler = { listener, options };
     let channel = this.channels.get(changes);
     if (!channel) {
-      const subscribed = subscriber.subscribe(changes);
+      const subscribed = this.sharded ? subscriber.ssubscribe(changes) : subscriber.subscribe(changes);
       channel = { flagSet, handlers: new Set(), subscribed };
       this.channels.set(changes, channel);
       subscribed.catch(() => this.channels.delete(changes));
@@ -203,7 +223,10 @@ export class RedisFlagStore extends BaseFlagStore {
         owner.handlers.delete(handler);
         if (owner.handlers.size > 0 || this.channels.get(changes) !== owner) return;
         this.channels.delete(changes);
-        if (subscriber.status === 'ready') await subscriber.unsubscribe(changes).catch(() => {});
+        if (subscriber.status !== 'ready') return;
+        await (this.sharded ? subscriber.sunsubscribe(changes) : subscriber.unsubscribe(changes)).catch(
+          () => {},
+        );
       },
     };
   }
@@ -225,11 +248,20 @@ export class RedisFlagStore extends BaseFlagStore {
   protected async commit(
     flagSet: string,
     plan: WritePlan,
-    atVersion: number,
+    snapshot: FlagSetSnapshot,
+    guard: CommitGuard,
     options: WriteOptions,
   ): Promise<CommitOutcome> {
     const keys = this.keys(flagSet);
-    const version = atVersion + 1;
+    const raw = this.rawText.get(snapshot);
+    const condition: Pick<WritePayload, 'v' | 'fk' | 'fb' | 'ev'> =
+      guard === 'flag' && plan.flagKey !== undefined && raw
+        ? {
+            fk: plan.flagKey,
+            fb: raw.defs[plan.flagKey] ?? false,
+            ev: raw.meta[META_FIELDS.evaluators] ?? false,
+          }
+        : { v: snapshot.version };
     const put: string[] = [];
     for (const [key, flag] of Object.entries(plan.put)) put.push(key, encodeFlag(flag));
     const meta: string[] = [];
@@ -241,22 +273,20 @@ export class RedisFlagStore extends BaseFlagStore {
       if ($evaluators === undefined) unset.push(META_FIELDS.evaluators);
       else meta.push(META_FIELDS.evaluators, JSON.stringify($evaluators));
     }
-    const notice: FlagSetChangeNotice = {
+    const notice: Omit<FlagSetChangeNotice, 'version'> = {
       flagSet,
-      version,
       operation: plan.operation,
       ...(plan.flagKey !== undefined && { flagKeys: [plan.flagKey] }),
     };
     const reply = await this.guard(flagSet, 'write', () =>
       runWriteScript(this.client, keys, {
-        v: atVersion,
+        ...condition,
         all: plan.replaceAll,
         put,
         del: [...plan.remove],
         meta,
         unset,
         entry: encodeEntryFields({
-          version,
           operation: plan.operation,
           ...(plan.flagKey !== undefined && { flagKey: plan.flagKey }),
           actor: options.actor ?? 'unknown',
@@ -266,8 +296,8 @@ export class RedisFlagStore extends BaseFlagStore {
         }),
         maxlen: this.maxLogLength,
         channel: keys.changes,
-        notice: JSON.stringify(notice),
-        publish: 'PUBLISH',
+        notice: `${JSON.stringify(notice).slice(0, -1)},"version":`,
+        publish: this.sharded ? 'SPUBLISH' : 'PUBLISH',
       }),
     );
     if (reply[0] === 1) return { committed: true, version: Number(reply[1]) };
@@ -318,7 +348,9 @@ export class RedisFlagStore extends BaseFlagStore {
     if (evaluators !== undefined) document.$evaluators = evaluators as Record<string, JsonValue>;
     if (report) this.report(flagSet, document, problems);
     const version = meta[META_FIELDS.version];
-    return { flagSet, version: version === undefined ? 0 : Number(version), document };
+    const snapshot = { flagSet, version: version === undefined ? 0 : Number(version), document };
+    if (!report) this.rawText.set(snapshot, { defs, meta });
+    return snapshot;
   }
 
   private decodeMetaField(meta: Record<string, string>, field: string, problems: string[]): unknown {
@@ -354,12 +386,18 @@ export class RedisFlagStore extends BaseFlagStore {
 
   private openSubscriber(): Redis | Cluster {
     if (this.subscriber) return this.subscriber;
-    const subscriber = this.client.duplicate();
+    const client = this.client;
+    // Sharded notices on a Cluster need one subscriber per shard, which ioredis manages when asked.
+    const subscriber =
+      client.isCluster && this.sharded
+        ? (client as Cluster).duplicate([], { shardedSubscribers: true })
+        : client.duplicate();
     this.subscriber = subscriber;
     subscriber.on('error', (error: Error) =>
       this.logger.debug('RedisFlagStore subscriber error', error.message),
     );
     subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
+    subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
     subscriber.on('close', () => {
       if (!this.feedLive || this.closed) return;
       this.feedLive = false;

@@ -262,6 +262,28 @@ export function testFlagStore(
       expect(log.map((e) => e.version)).toEqual(Array.from({ length: n }, (_, i) => n - i));
     });
 
+    it('concurrent patches of different fields of one flag all land (no lost update)', async () => {
+      const s = await store();
+      const set = newSet('patch-race');
+      await s.putFlag(set, 'a', boolFlag());
+      await Promise.all([
+        s.patchFlag(set, 'a', { state: 'DISABLED' }),
+        s.patchFlag(set, 'a', { targeting: { if: [true, 'on', 'off'] } }),
+        s.patchFlag(set, 'a', { metadata: { owner: 'ops' } }),
+        s.putFlag(set, 'b', boolFlag()),
+      ]);
+      expect((await s.load(set)).document.flags).toEqual({
+        a: {
+          ...boolFlag(),
+          state: 'DISABLED',
+          targeting: { if: [true, 'on', 'off'] },
+          metadata: { owner: 'ops' },
+        },
+        b: boolFlag(),
+      });
+      expect(await s.version(set)).toBe(5);
+    });
+
     it('lists history newest first, by flag (whole-set writes that changed it included), with a limit', async () => {
       const s = await store();
       const set = newSet('history');

@@ -9,9 +9,12 @@ const OPERATIONS: ReadonlySet<string> = new Set<WriteOperation>([
   'revert',
 ]);
 
-/** The stream fields of an entry, except `at`, which the script stamps from the server's clock. */
-export function encodeEntryFields(entry: Omit<AuditEntry, 'id' | 'at' | 'flagSet'>): string[] {
-  const fields = ['version', String(entry.version), 'op', entry.operation, 'actor', entry.actor];
+/**
+ * The stream fields of an entry, except `version` and `at`, which the script adds (the new
+ * version, and the time from the server's clock).
+ */
+export function encodeEntryFields(entry: Omit<AuditEntry, 'id' | 'at' | 'flagSet' | 'version'>): string[] {
+  const fields = ['op', entry.operation, 'actor', entry.actor];
   if (entry.flagKey !== undefined) fields.push('flagKey', entry.flagKey);
   if (entry.reason !== undefined) fields.push('reason', entry.reason);
   fields.push('before', JSON.stringify(entry.before), 'after', JSON.stringify(entry.after));

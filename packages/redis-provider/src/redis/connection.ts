@@ -56,5 +56,9 @@ export async function closeClient(client: Redis | Cluster): Promise<void> {
 
 /** Is `error` Redis refusing a command for lack of ACL permission? */
 export function isPermissionError(error: unknown): boolean {
-  return error instanceof Error && /^NOPERM\b/.test(error.message);
+  if (!(error instanceof Error)) return false;
+  if (/^NOPERM\b/.test(error.message)) return true;
+  // A refused command inside MULTI surfaces as EXECABORT, with the NOPERM among `previousErrors`.
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return Array.isArray(previous) && previous.some(isPermissionError);
 }

@@ -10,16 +10,20 @@ import type { Cluster, Redis } from 'ioredis';
 export const WRITE_COMMAND = 'ensignWriteFlagSet';
 
 /**
- * KEYS: defs, meta, log. ARGV[1]: JSON payload —
- * `{ v: expected version, all: replace every flag, put: [key, json, ...], del: [key, ...],
- *    meta: [field, value, ...], unset: [field, ...], entry: [field, value, ...],
- *    maxlen, channel, notice, publish: 'PUBLISH' | 'SPUBLISH' }`.
- * Returns `{1, version, entry id}` or, when the version moved, `{0, actual version}`.
+ * KEYS: defs, meta, log. ARGV[1]: the JSON {@link WritePayload}.
+ * Returns `{1, new version, entry id}`, or `{0, current version}` when the guard failed.
  */
 const WRITE_LUA = `
 local p = cjson.decode(ARGV[1])
 local current = tonumber(redis.call('HGET', KEYS[2], 'version') or '0')
-if current ~= tonumber(p.v) then return {0, current} end
+if p.v then
+  if current ~= p.v then return {0, current} end
+else
+  -- HGET of a missing field is false in Lua, as the payload encodes an absent value.
+  if redis.call('HGET', KEYS[1], p.fk) ~= p.fb or redis.call('HGET', KEYS[2], '$evaluators') ~= p.ev then
+    return {0, current}
+  end
+end
 if p.all then redis.call('DEL', KEYS[1]) end
 local function chunked(cmd, key, list)
   local n = #list
@@ -37,22 +41,37 @@ chunked('HDEL', KEYS[2], p.unset)
 local version = redis.call('HINCRBY', KEYS[2], 'version', 1)
 local t = redis.call('TIME')
 local at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', p.maxlen, '*', 'at', string.format('%d', at), unpack(p.entry))
-redis.call(p.publish, p.channel, p.notice)
+local id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', p.maxlen, '*',
+  'version', version, 'at', string.format('%d', at), unpack(p.entry))
+redis.call(p.publish, p.channel, p.notice .. version .. '}')
 return {1, version, id}
 `;
 
 /** The JSON payload of the write script. */
 export interface WritePayload {
-  v: number;
+  /** Guard on the version: write only if the set is at this version. */
+  v?: number;
+  /** Guard on one flag (when `v` is absent): its stored text (`false`: absent) ... */
+  fk?: string;
+  fb?: string | false;
+  /** ... and the stored `$evaluators` text (`false`: absent) must be unchanged. */
+  ev?: string | false;
+  /** Replace every flag (delete the defs hash first). */
   all: boolean;
+  /** Flag key, flag JSON, ... to store. */
   put: string[];
+  /** Flag keys to remove. */
   del: string[];
+  /** Meta field, value, ... to store. */
   meta: string[];
+  /** Meta fields to remove. */
   unset: string[];
+  /** Audit entry field, value, ... (the script adds `version` and `at`). */
   entry: string[];
+  /** `XADD MAXLEN ~` bound. */
   maxlen: number;
   channel: string;
+  /** The notice JSON up to its version: the script appends the new version and `}`. */
   notice: string;
   publish: 'PUBLISH' | 'SPUBLISH';
 }

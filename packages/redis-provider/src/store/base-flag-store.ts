@@ -30,7 +30,15 @@ export const DEFAULT_MAX_LOG_LENGTH = 10_000;
 /** Entries returned by `history` when no `limit` is given. */
 export const DEFAULT_HISTORY_LIMIT = 100;
 
-/** The result of trying to commit a plan at a version. */
+/**
+ * What must be unchanged since the snapshot for a commit to go ahead. `version`: nothing in the
+ * set changed (compare-and-set on the version). `flag`: the one flag written and `$evaluators`
+ * are as read — all a single-flag write's validity depends on — so writers of different flags
+ * never conflict, while a flag changed underneath is re-read and re-validated.
+ */
+export type CommitGuard = 'version' | 'flag';
+
+/** The result of trying to commit a plan. */
 export type CommitOutcome =
   | { committed: true; version: number }
   | { committed: false; actualVersion: number };
@@ -55,11 +63,15 @@ export abstract class BaseFlagStore implements FlagStore {
 
   /** A consistent snapshot for planning a write (no warnings: the write path reports problems). */
   protected abstract readForWrite(flagSet: string): Promise<FlagSetSnapshot>;
-  /** Commits `plan` if the set is still at `atVersion`; records and announces it. */
+  /**
+   * Commits `plan` (made from `snapshot`, one that `readForWrite` returned) if `guard` holds;
+   * records it in the audit log and announces it, in one atomic step.
+   */
   protected abstract commit(
     flagSet: string,
     plan: WritePlan,
-    atVersion: number,
+    snapshot: FlagSetSnapshot,
+    guard: CommitGuard,
     options: WriteOptions,
   ): Promise<CommitOutcome>;
   /** Audit entries with a version above `version`, newest first (as far as the log reaches). */
@@ -117,14 +129,21 @@ export abstract class BaseFlagStore implements FlagStore {
     }
     let conflict: VersionConflictError | undefined;
     for (let attempt = 0; attempt <= this.maxWriteRetries; attempt++) {
-      // Spread retrying writers apart so they do not collide again in lockstep.
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * attempt));
+      // Spread retrying writers apart (jittered exponential backoff, at most 50 ms) so they do not
+      // collide again in lockstep.
+      if (attempt > 0) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+      }
       const snapshot = await this.readForWrite(flagSet);
       if (expectedVersion !== undefined && snapshot.version !== expectedVersion) {
         throw new VersionConflictError(flagSet, expectedVersion, snapshot.version);
       }
       const plan = planWrite(snapshot, await request(snapshot));
-      const outcome = await this.commit(flagSet, plan, snapshot.version, options ?? {});
+      // With an expected version the caller asked for compare-and-set on the version; without
+      // one, a single-flag write needs only its own inputs unchanged.
+      const guard: CommitGuard =
+        expectedVersion === undefined && plan.flagKey !== undefined ? 'flag' : 'version';
+      const outcome = await this.commit(flagSet, plan, snapshot, guard, options ?? {});
       if (outcome.committed) return { version: outcome.version };
       conflict = new VersionConflictError(
         flagSet,

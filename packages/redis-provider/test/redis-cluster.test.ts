@@ -1,0 +1,100 @@
+import type { FlagDefinition } from '@ensign/core';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisCluster } from '../../../test/support/redis-server.js';
+import { type FlagSetChangeNotice, RedisFlagStore } from '../src/index.js';
+
+const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
+const flag = (on: boolean): FlagDefinition => ({
+  state: 'ENABLED',
+  variants: { on: true, off: false },
+  defaultVariant: on ? 'on' : 'off',
+});
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe(`${RedisFlagStore.name} on a 3-master Redis Cluster`, () => {
+  let cluster: RedisCluster;
+  let admin: Cluster;
+  const stores: RedisFlagStore[] = [];
+
+  /** Two set ids with `prefix` whose hash tags land on different masters. */
+  async function twoSetsOnTwoMasters(prefix: string): Promise<[string, string]> {
+    const sets: string[] = [];
+    const owners = new Set<string>();
+    for (const name of ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta']) {
+      const candidate = prefix + name;
+      const slot = Number(await admin.cluster('KEYSLOT', `flags:{${candidate}}:defs`));
+      const owner = slot <= 5460 ? 'first' : slot <= 10922 ? 'second' : 'third';
+      if (owners.has(owner)) continue;
+      owners.add(owner);
+      sets.push(candidate);
+      if (sets.length === 2) break;
+    }
+    expect(sets).toHaveLength(2);
+    return sets as [string, string];
+  }
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start(3);
+    admin = new Cluster(cluster.startupNodes);
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+    await admin?.quit();
+    await cluster?.stop();
+  });
+
+  const open = (pubsub: 'global' | 'sharded') => {
+    const store = new RedisFlagStore({
+      cluster: { startupNodes: cluster.startupNodes },
+      pubsub,
+      logger: silent,
+    });
+    stores.push(store);
+    return store;
+  };
+
+  for (const pubsub of ['global', 'sharded'] as const) {
+    it(`writes, loads and announces two sets on different masters (${pubsub} pub/sub)`, async () => {
+      const writer = open(pubsub);
+      const reader = open(pubsub);
+      const [one, two] = await twoSetsOnTwoMasters(pubsub === 'sharded' ? 's-' : 'g-');
+      const notices: FlagSetChangeNotice[] = [];
+      await reader.subscribe(one, (n) => notices.push(n));
+      await reader.subscribe(two, (n) => notices.push(n));
+
+      await writer.putFlag(one, 'a', flag(true), { actor: 'ops' });
+      await writer.replaceFlagSet(two, { flags: { b: flag(false), c: flag(true) } });
+      await writer.patchFlag(one, 'a', { state: 'DISABLED' });
+      await writer.deleteFlag(two, 'c');
+      await writer.revert(one, 1);
+
+      expect(await reader.load(one)).toMatchObject({ version: 3, document: { flags: { a: flag(true) } } });
+      expect(await reader.load(two)).toMatchObject({ version: 2, document: { flags: { b: flag(false) } } });
+      expect((await reader.history(one)).map((e) => e.operation)).toEqual(['revert', 'patch', 'put']);
+      await eventually(() => notices.length === 5, 'five notices');
+      expect(notices.filter((n) => n.flagSet === one).map((n) => n.version)).toEqual([1, 2, 3]);
+      expect(notices.filter((n) => n.flagSet === two).map((n) => n.version)).toEqual([1, 2]);
+
+      // Every key of a set lives on one master, and the two sets on two different masters.
+      const holders = await Promise.all(
+        [one, two].map(async (set) => {
+          const slot = Number(await admin.cluster('KEYSLOT', reader.keys(set).defs));
+          const counts = await Promise.all(
+            admin.nodes('master').map((node) => node.cluster('COUNTKEYSINSLOT', slot) as Promise<number>),
+          );
+          expect(counts.filter((c) => c > 0)).toEqual([3]);
+          return counts.findIndex((c) => c > 0);
+        }),
+      );
+      expect(holders[0]).not.toBe(holders[1]);
+    });
+  }
+});
