@@ -18,12 +18,14 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import type { FlagStore } from './flag-store.js';
+import { storeAddress } from './provider/address.js';
 import { type BootstrapSource, loadBootstrap } from './provider/bootstrap.js';
 import type { TrackingSink } from './provider/tracking.js';
 import { FlagSetSync, flagsChanged } from './sync.js';
 import { withTimeout } from './sync/timeout.js';
 
 export type { BootstrapSource } from './provider/bootstrap.js';
+export { type CreateRedisProviderOptions, createRedisProvider } from './provider/create.js';
 export type { ProviderTrackingEvent, TrackingSink } from './provider/tracking.js';
 
 /** Default of {@link RedisProviderOptions.flagSet}. */
@@ -102,13 +104,6 @@ function positive(name: string, value: number | undefined, fallback: number): nu
     throw new RangeError(`option ${name} must be a positive number of milliseconds, got ${String(value)}`);
   }
   return value;
-}
-
-/** Where a store says it reads from, for error messages. */
-function storeAddress(store: FlagStore): string {
-  const address = (store as { address?: unknown }).address;
-  if (typeof address === 'string' && address !== '') return address;
-  return store.constructor?.name ?? 'the flag store';
 }
 
 /**

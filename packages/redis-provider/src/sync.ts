@@ -66,6 +66,13 @@ export class FlagSetSync {
   flags: CompiledFlagSet | undefined;
   /** The store version of `flags`; -1 while serving a bootstrap document. */
   version = -1;
+  /**
+   * The version last read from the store (notices and checks compare against it). It differs
+   * from `version` while the last good flags are kept over an empty set (see `apply`).
+   */
+  private storeVersion = -1;
+  /** The next load compares content even if the version is unchanged (after a reconnect). */
+  private forceCompare = false;
   /** Where `flags` came from. */
   source: FlagSource | undefined;
   /** The last failure of the first sync, for the error `initialize` reports. */
@@ -132,7 +139,7 @@ export class FlagSetSync {
       if (this.closed) return;
       try {
         await this.ensureSubscribed();
-        await this.refresh(true);
+        await this.refresh({ initial: true });
         break;
       } catch (error) {
         if (this.closed) return;
@@ -185,8 +192,8 @@ export class FlagSetSync {
 
   private onNotice(notice: FlagSetChangeNotice): void {
     if (this.closed || notice.flagSet !== this.options.flagSet) return;
-    if (notice.version === this.version && this.source === 'store') return;
-    this.refresh(false).catch((error: unknown) => {
+    if (notice.version === this.storeVersion) return;
+    this.refresh().catch((error: unknown) => {
       // The periodic check retries; one line, details at debug level.
       this.options.logger.debug(`flag set "${this.options.flagSet}": refresh after a notice failed:`, error);
     });
@@ -197,8 +204,10 @@ export class FlagSetSync {
    * triggers one more load after it (so the last announced change is always fetched).
    * Resolves with whether the flags changed since the call.
    */
-  private refresh(initial: boolean): Promise<boolean> {
+  private refresh(mode: { initial?: boolean; force?: boolean } = {}): Promise<boolean> {
     this.refreshRequested = true;
+    if (mode.force) this.forceCompare = true;
+    const initial = mode.initial ?? false;
     this.refreshing ??= this.refreshLoop(initial).finally(() => {
       this.refreshing = undefined;
     });
@@ -223,7 +232,10 @@ export class FlagSetSync {
 
   /** Swaps a snapshot in; returns whether any flag changed (and notifies unless recovering). */
   private apply(snapshot: FlagSetSnapshot): boolean {
-    if (this.source === 'store' && snapshot.version === this.version) return false;
+    const force = this.forceCompare;
+    this.forceCompare = false;
+    if (!force && snapshot.version === this.storeVersion) return false;
+    this.storeVersion = snapshot.version;
     const flagCount = Object.keys(snapshot.document.flags ?? {}).length;
     if (snapshot.version === 0 && flagCount === 0 && this.flags && this.flags.size > 0) {
       // A set at version 0 was never written, or its keys were lost (a Redis restarted without
@@ -246,7 +258,6 @@ export class FlagSetSync {
         `flag set "${this.options.flagSet}" version ${snapshot.version} is not a flag set; keeping version ${this.version}:`,
         error instanceof Error ? error.message : error,
       );
-      this.version = snapshot.version;
       return false;
     }
     const changes = this.install(next, snapshot.version, 'store');
@@ -315,11 +326,11 @@ export class FlagSetSync {
       await this.recover();
       return;
     }
-    if (version !== this.version || this.source !== 'store') {
+    if (version !== this.storeVersion) {
       this.options.logger.debug(
         `flag set "${this.options.flagSet}": version ${version} in the store, ${this.version} served; resynchronising`,
       );
-      await this.refresh(false).catch((error: unknown) => {
+      await this.refresh().catch((error: unknown) => {
         this.options.logger.debug(`flag set "${this.options.flagSet}": resync failed:`, error);
       });
     }
@@ -349,9 +360,10 @@ export class FlagSetSync {
   private async runRecovery(): Promise<void> {
     try {
       await this.ensureSubscribed();
-      // Force a load even if a notice-driven load is under way: it may predate the reconnect.
+      // Load again even if a load is under way (it may predate the reconnect), and compare
+      // content, not only versions: a Redis restarted empty counts versions from 0 again.
       if (this.refreshing) await this.refreshing.catch(() => {});
-      await this.refresh(false);
+      await this.refresh({ force: true });
     } catch (error) {
       this.options.logger.debug(`flag set "${this.options.flagSet}": resync after reconnect failed:`, error);
       return;

@@ -1,23 +1,16 @@
 /**
  * `RedisProvider` through the real OpenFeature server SDK, over `MemoryFlagStore`: every value
- * type, every reason and error code, events on writes, tracking, bootstrap, and the same app code
- * running on the SDK's own `InMemoryProvider`. The Redis paths are in provider-redis.test.ts.
+ * type, every reason and error code, events on writes, tracking and bootstrap. The Redis paths
+ * (and the same app code on every provider) are in provider-redis.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FlagSetDocument } from '@ensign/core';
 import {
-  type Client,
   ErrorCode,
-  type EvaluationDetails,
   FlagNotFoundError,
-  type FlagValue,
   type Hook,
-  InMemoryProvider,
-  type Logger,
   OpenFeature,
-  type Provider,
   ProviderEvents,
   ProviderStatus,
   StandardResolutionReasons,
@@ -27,46 +20,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MemoryFlagStore, type ProviderTrackingEvent, RedisProvider } from '../src/index.js';
 import { recordEvents } from './fixtures/events.js';
 import { FLAG_SET, sampleDocument } from './fixtures/flags.js';
+import { clientFor, memoryLogger, newDomain, releaseDomains, until } from './fixtures/harness.js';
 
-let domainSeq = 0;
-const domains: string[] = [];
-
-/** Registers a provider under a fresh domain and waits for it. */
-async function clientFor(provider: Provider): Promise<Client> {
-  const domain = `provider-test-${++domainSeq}`;
-  domains.push(domain);
-  await OpenFeature.setProviderAndWait(domain, provider);
-  return OpenFeature.getClient(domain);
-}
-
-function memoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push =
-    (level: string) =>
-    (...args: unknown[]) => {
-      lines.push(`${level} ${args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ')}`);
-    };
-  return { lines, error: push('error'), warn: push('warn'), info: push('info'), debug: push('debug') };
-}
-
-function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (check()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
-afterEach(async () => {
-  // Closing a domain's provider is what the SDK does on shutdown: it must release everything.
-  await Promise.all(
-    domains.splice(0).map((domain) => OpenFeature.setProviderAndWait(domain, new InMemoryProvider())),
-  );
-});
+afterEach(releaseDomains);
 
 afterAll(async () => {
   await OpenFeature.close();
@@ -190,8 +146,7 @@ describe(RedisProvider.name, () => {
     const provider = new RedisProvider({ store, flagSet: FLAG_SET });
     let ready = 0;
     provider.events.addHandler(ProviderEvents.Ready, () => void ready++);
-    const domain = `provider-test-${++domainSeq}`;
-    domains.push(domain);
+    const domain = newDomain();
     let apiReady = 0;
     OpenFeature.getClient(domain).addHandler(ProviderEvents.Ready, () => void apiReady++);
     await OpenFeature.setProviderAndWait(domain, provider);
@@ -291,58 +246,5 @@ describe(RedisProvider.name, () => {
     expect(() => new RedisProvider({ store: new MemoryFlagStore(), initTimeoutMs: -1 })).toThrow(
       /initTimeoutMs/,
     );
-  });
-});
-
-/** App code written once against the OpenFeature API, whatever provider is configured. */
-async function checkoutView(client: Client, user: { id: string; tier: string }) {
-  const context = { targetingKey: user.id, tier: user.tier };
-  return {
-    newCheckout: await client.getBooleanValue('new-checkout', false, context),
-    headline: await client.getStringValue('headline', 'Hi', context),
-    maxItems: await client.getNumberValue('max-items', 5, context),
-    theme: await client.getObjectValue('theme', { color: 'grey' }, context),
-    paymentsKilled: await client.getBooleanValue('payments-kill', false, context),
-  };
-}
-
-describe('swapping providers in configuration', () => {
-  it('runs the same app code on MemoryFlagStore and on the SDK InMemoryProvider with the same results', async () => {
-    const document: FlagSetDocument = sampleDocument();
-    const ours = await clientFor(
-      new RedisProvider({
-        store: new MemoryFlagStore({ flagSets: { [FLAG_SET]: document } }),
-        flagSet: FLAG_SET,
-      }),
-    );
-    const sdk = await clientFor(
-      new InMemoryProvider({
-        'new-checkout': {
-          variants: { on: true, off: false },
-          defaultVariant: 'off',
-          disabled: false,
-          contextEvaluator: (ctx) => (ctx.tier === 'pro' ? 'on' : 'off'),
-        },
-        headline: { variants: { a: 'Welcome', b: 'Hello' }, defaultVariant: 'a', disabled: false },
-        'max-items': { variants: { small: 10, large: 50 }, defaultVariant: 'small', disabled: false },
-        theme: {
-          variants: { light: { color: 'white' }, dark: { color: 'black' } },
-          defaultVariant: 'light',
-          disabled: false,
-        },
-        'payments-kill': { variants: { on: true, off: false }, defaultVariant: 'on', disabled: true },
-      }),
-    );
-    for (const user of [
-      { id: 'u1', tier: 'pro' },
-      { id: 'u2', tier: 'free' },
-    ]) {
-      const a = await checkoutView(ours, user);
-      expect(a).toEqual(await checkoutView(sdk, user));
-      expect(a.newCheckout).toBe(user.tier === 'pro');
-      expect(a.paymentsKilled).toBe(false);
-    }
-    const disabled: EvaluationDetails<FlagValue> = await sdk.getBooleanDetails('payments-kill', false);
-    expect(disabled.reason).toBe((await ours.getBooleanDetails('payments-kill', false)).reason);
   });
 });
