@@ -212,6 +212,11 @@ describe(contextFromMcpRequest.name, () => {
       authenticated: false,
     });
     expect(contextFromMcpRequest({})).toEqual({ authenticated: false });
+    expect(
+      contextFromMcpRequest({
+        _meta: { 'openai/subject': '', 'openai/session': 42, 'openai/userLocation': 'SE' },
+      }),
+    ).toEqual({ authenticated: false });
   });
 
   it('accepts the MCP SDK request handler extra as is', async () => {

@@ -66,6 +66,22 @@ describe(WidgetFlagProvider.name, () => {
       });
       expect(client.getBooleanDetails('cancel-booking', false).errorCode).toBeUndefined();
     });
+
+    it('after readyTimeoutMs is READY with defaults, and a later payload changes every flag it brings', async () => {
+      installOpenAiHost();
+      const client = await register(new WidgetFlagProvider({ readyTimeoutMs: 10 }));
+      expect(client.providerStatus).toBe(ProviderStatus.READY);
+      expect(client.getStringDetails('booking-layout', 'list')).toMatchObject({
+        value: 'list',
+        reason: 'DEFAULT',
+      });
+      const changed = new Promise<string[] | undefined>((resolve) =>
+        client.addHandler(ProviderEvents.ConfigurationChanged, (details) => resolve(details?.flagsChanged)),
+      );
+      setGlobals({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      expect(await changed).toEqual(['booking-layout']);
+      expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
+    });
   });
 
   describe('sources', () => {
@@ -146,12 +162,13 @@ describe(WidgetFlagProvider.name, () => {
     });
 
     it('when opted in, shows the persisted variants of a reopened message over its older tool result', async () => {
-      installOpenAiHost({
+      const host = installOpenAiHost({
         widgetState: { page: 2, ...meta(LAYOUT_CARDS) },
         toolResponseMetadata: meta(LAYOUT_GRID),
       });
       const client = await register(new WidgetFlagProvider({ persistToWidgetState: true }));
       expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
+      expect(host.writes).toEqual([]); // what it read from the state is not written back
     });
 
     it('merges the payload into the app state without clobbering it, and writes only on change', async () => {
