@@ -1,6 +1,6 @@
 import { ErrorCode, StandardResolutionReasons as Reason } from '@openfeature/core';
 import { describe, expect, it } from 'vitest';
-import { CompiledFlagSet, compileFlagSet } from '../src/index.js';
+import { CompiledFlagSet, compileFlagSet, diffFlagSets } from '../src/index.js';
 
 const document = {
   flags: {
@@ -203,5 +203,49 @@ describe(`${CompiledFlagSet.name}.evaluateAll`, () => {
     expect(flags.keys()).toEqual(Object.keys(document.flags));
     expect(flags.size).toBe(7);
     expect(flags.toDocument()).toEqual(document);
+  });
+});
+
+describe('the README example', () => {
+  it('gives the results the README shows', () => {
+    const readme = compileFlagSet(
+      {
+        flags: {
+          'new-checkout': {
+            state: 'ENABLED',
+            variants: { on: true, off: false },
+            defaultVariant: 'off',
+            targeting: {
+              if: [
+                { in: [{ var: 'tier' }, ['pro', 'business']] },
+                'on',
+                {
+                  fractional: [
+                    ['on', 25],
+                    ['off', 75],
+                  ],
+                },
+              ],
+            },
+            metadata: { kind: 'release', owner: 'checkout-team' },
+          },
+        },
+        metadata: { flagSetId: 'shop' },
+      },
+      { invalidFlags: 'isolate', metadata: { version: 42 } },
+    );
+    expect(
+      readme.evaluate('new-checkout', 'boolean', false, { targetingKey: 'user-1', tier: 'pro' }),
+    ).toEqual({
+      value: true,
+      variant: 'on',
+      reason: 'TARGETING_MATCH',
+      flagMetadata: { flagSetId: 'shop', version: 42, kind: 'release', owner: 'checkout-team' },
+      flagKey: 'new-checkout',
+    });
+    expect(readme.evaluateAll({ targetingKey: 'user-1' })).toHaveLength(1);
+    const next = readme.update({ flags: { 'new-checkout': null } });
+    expect(diffFlagSets(readme, next)).toEqual({ added: [], removed: ['new-checkout'], changed: [] });
+    expect(readme.keys()).toEqual(['new-checkout']);
   });
 });
