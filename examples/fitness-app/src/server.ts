@@ -89,7 +89,12 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
           uri: uri.href,
           mimeType: WIDGET_MIME_TYPE,
           text: await options.widgetHtml(),
-          _meta: { 'openai/widgetDescription': 'Shows the user’s upcoming fitness class bookings.' },
+          _meta: {
+            'openai/widgetDescription': 'Shows the user’s upcoming fitness class bookings.',
+            'openai/widgetPrefersBorder': true,
+            // Script and styles are inline and the widget fetches nothing: no domains to allow.
+            'openai/widgetCSP': { connect_domains: [], resource_domains: [] },
+          },
         },
       ],
     }),
