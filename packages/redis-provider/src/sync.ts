@@ -13,6 +13,7 @@ import {
 } from '@ensign/core';
 import type { Logger } from '@openfeature/server-sdk';
 import type { FlagSetChangeNotice, FlagSetSnapshot, FlagStore, Subscription } from './flag-store.js';
+import { IncrementalCompiler } from './sync/compile.js';
 import { withTimeout } from './sync/timeout.js';
 
 /** Where the flags being served came from. */
@@ -92,7 +93,13 @@ export class FlagSetSync {
   /** The flags listeners last heard about: changes are announced relative to these. */
   private announced: CompiledFlagSet | undefined;
 
-  constructor(private readonly options: FlagSetSyncOptions) {}
+  private readonly compiler: IncrementalCompiler;
+  /** Set-level problems (not tied to a flag) already logged. */
+  private readonly warnedIssues = new Set<string>();
+
+  constructor(private readonly options: FlagSetSyncOptions) {
+    this.compiler = new IncrementalCompiler(options.flagSet);
+  }
 
   /** True while connected and in step (not stale, not closed). */
   get live(): boolean {
@@ -267,18 +274,20 @@ export class FlagSetSync {
   }
 
   private compile(document: FlagSetDocument, version: number, source: FlagSource): CompiledFlagSet {
-    const metadata = { flagSetId: this.options.flagSet, ...(version >= 0 ? { version } : {}) };
-    const compiled = compileFlagSet(document, { invalidFlags: 'isolate', metadata });
     const previous = this.flags;
+    const compiled = this.compiler.compile(document, version);
     for (const issue of compiled.issues) {
       // Warn once per broken definition, not on every reload of an unchanged set.
       const key = issue.flagKey;
+      const id = `${issue.path}\u0000${issue.message}`;
       if (
-        key !== undefined &&
-        previous?.get(key)?.program.fingerprint === compiled.get(key)?.program.fingerprint
+        key === undefined
+          ? this.warnedIssues.has(id)
+          : previous?.get(key)?.program === compiled.get(key)?.program
       ) {
         continue;
       }
+      if (key === undefined) this.warnedIssues.add(id);
       this.options.logger.warn(
         `flag set "${this.options.flagSet}" (${source}): ${key === undefined ? '' : `flag "${key}" evaluates to PARSE_ERROR: `}` +
           `${issue.path}: ${issue.message}`,
