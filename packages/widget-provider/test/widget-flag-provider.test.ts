@@ -58,7 +58,8 @@ describe(WidgetFlagProvider.name, () => {
     });
 
     it('with readyTimeoutMs: 0 is READY at once and returns defaults with reason DEFAULT', async () => {
-      const client = await register(new WidgetFlagProvider({ readyTimeoutMs: 0 }));
+      const client = await register(new WidgetFlagProvider({ readyTimeoutMs: 0 }), false);
+      await Promise.resolve(); // the SDK marks it READY when initialize's promise settles, not on a timer
       expect(client.providerStatus).toBe(ProviderStatus.READY);
       expect(client.getBooleanDetails('cancel-booking', false)).toMatchObject({
         value: false,

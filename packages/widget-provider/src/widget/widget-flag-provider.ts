@@ -96,7 +96,7 @@ export class WidgetFlagProvider implements Provider {
     const host = openAiHost();
     if (this.options.persistToWidgetState) this.accept(findWidgetFlagsPayload(host?.widgetState), true);
     this.accept(findWidgetFlagsPayload(host?.toolResponseMetadata));
-    if (this.payload) return Promise.resolve();
+    if (this.payload || this.options.readyTimeoutMs === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timeoutMs = this.options.readyTimeoutMs;
       const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.onReady?.(), timeoutMs);
