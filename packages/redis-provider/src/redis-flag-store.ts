@@ -128,7 +128,8 @@ export class RedisFlagStore extends BaseFlagStore {
     FlagSetSnapshot,
     { defs: Record<string, string>; meta: Record<string, string> }
   >();
-  private feedLive = false;
+  /** `live` once subscribed; `interrupted` from a lost subscriber connection until it resumes. */
+  private feed: 'idle' | 'live' | 'interrupted' = 'idle';
   private closed = false;
 
   constructor(options: RedisFlagStoreOptions = {}) {
@@ -216,7 +217,7 @@ export class RedisFlagStore extends BaseFlagStore {
     } catch (error) {
       throw isPermissionError(error) ? new StorePermissionError(flagSet, 'subscribe to', error) : error;
     }
-    this.feedLive = true;
+    if (this.feed === 'idle') this.feed = 'live';
     const owner = channel;
     return {
       unsubscribe: async () => {
@@ -399,20 +400,20 @@ export class RedisFlagStore extends BaseFlagStore {
     subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
     subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
     subscriber.on('close', () => {
-      if (!this.feedLive || this.closed) return;
-      this.feedLive = false;
+      if (this.feed !== 'live' || this.closed) return;
+      this.feed = 'interrupted';
       for (const handler of this.allHandlers()) this.call(() => handler.options.onInterrupt?.());
     });
     subscriber.on('ready', () => {
-      if (this.feedLive || this.closed || this.channels.size === 0) return;
+      if (this.feed !== 'interrupted' || this.closed) return;
       // ioredis resubscribes right after emitting 'ready'; a PING queued behind those SUBSCRIBEs
       // answers only once they are in force, so a resync started now cannot miss a notice.
       queueMicrotask(() => {
         subscriber
           .ping()
           .then(() => {
-            if (this.feedLive || this.closed) return;
-            this.feedLive = true;
+            if (this.feed !== 'interrupted' || this.closed) return;
+            this.feed = 'live';
             for (const handler of this.allHandlers()) this.call(() => handler.options.onResume?.());
           })
           .catch(() => {});

@@ -61,6 +61,34 @@ describe(`${RedisFlagStore.name} on a 3-master Redis Cluster`, () => {
     return store;
   };
 
+  it('serves a read-only ACL user (plus CLUSTER SLOTS and INFO) on every node: load and live notices', async () => {
+    const acl = ['reader', 'on', '>pw', '~flags:*', '&flags:*', '+@read', '+@pubsub', '+@connection'];
+    const extra = ['+@transaction', '-@write', '+info', '+cluster|slots', '+cluster|info'];
+    for (const node of cluster.nodes) expect(await node.cli('acl', 'setuser', ...acl, ...extra)).toBe('OK');
+    const writer = open('global');
+    const reader = new RedisFlagStore({
+      cluster: {
+        startupNodes: cluster.startupNodes,
+        options: { redisOptions: { username: 'reader', password: 'pw' } },
+      },
+      logger: silent,
+    });
+    stores.push(reader);
+    await writer.putFlag('acl-set', 'a', flag(true));
+    expect(await reader.load('acl-set')).toMatchObject({
+      version: 1,
+      document: { flags: { a: flag(true) } },
+    });
+    const versions: number[] = [];
+    await reader.subscribe('acl-set', (n) => versions.push(n.version));
+    await writer.patchFlag('acl-set', 'a', { state: 'DISABLED' });
+    await eventually(() => versions.length === 1, 'a notice');
+    expect(versions).toEqual([2]);
+    await expect(reader.putFlag('acl-set', 'b', flag(true))).rejects.toThrow(
+      /may not write flag set "acl-set"/,
+    );
+  });
+
   for (const pubsub of ['global', 'sharded'] as const) {
     it(`writes, loads and announces two sets on different masters (${pubsub} pub/sub)`, async () => {
       const writer = open(pubsub);

@@ -129,6 +129,14 @@ describe(RedisFlagStore.name, () => {
     ).rejects.toThrow(/invalid flag set/);
   });
 
+  it('writes through EVALSHA and reloads the script after SCRIPT FLUSH (NOSCRIPT fallback)', async () => {
+    const store = open();
+    await store.putFlag('flush', 'a', boolFlag);
+    expect(await server.cli('script', 'flush')).toBe('OK');
+    await store.putFlag('flush', 'b', boolFlag);
+    expect(await store.version('flush')).toBe(2);
+  });
+
   it('uses a client it was given without closing it, and closes only its own subscriber', async () => {
     const client = new Redis(server.url);
     clients.push(client);
