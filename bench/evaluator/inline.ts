@@ -108,7 +108,9 @@ export function inlineStatic(_context: InlineContext): FlagResolution {
 export function inlineRollout(context: InlineContext): FlagResolution {
   const tier = context.tier;
   if ((tier === 'pro' || tier === 'business') && context.country === 'US') return ROLLOUT_B;
-  return bucket100(murmur3Ascii(ROLLOUT_PREFIX, ROLLOUT_FLAG_KEY, context.targetingKey)) < 25 ? ROLLOUT_A : ROLLOUT_C;
+  return bucket100(murmur3Ascii(ROLLOUT_PREFIX, ROLLOUT_FLAG_KEY, context.targetingKey)) < 25
+    ? ROLLOUT_A
+    : ROLLOUT_C;
 }
 
 type InlineFlag = (context: InlineContext) => FlagResolution;
