@@ -127,6 +127,7 @@ describe(`${CompiledFlagSet.name}.evaluate: flagd's reason table`, () => {
     expect(flags.evaluate('bad-variant', 'string', 'dflt', { pick: { a: 1 } })).toMatchObject({
       value: 'dflt',
       errorCode: ErrorCode.GENERAL,
+      errorMessage: 'targeting of flag "bad-variant" returned an object, not a variant name',
     });
     expect(flags.evaluate('bad-variant', 'string', 'dflt', { pick: 'a' })).toMatchObject({
       value: 'A',

@@ -132,6 +132,41 @@ describe('starts_with and ends_with', () => {
   });
 });
 
+describe('missing and missing_some', () => {
+  const context = { tier: 'pro', empty: '', nothing: null, user: { id: 'u1', org: null }, list: ['a'] };
+  const cases: [unknown[], boolean][] = [
+    [['tier'], false],
+    [['absent'], true],
+    [['empty', 'nothing'], false],
+    [['user.id', 'list.0'], false],
+    [['user.org.id'], true],
+    [['user.nope'], true],
+    [['$flagd.flagKey', '$flagd.timestamp'], false],
+  ];
+
+  it.each(cases)('missing %j is %j, as flagd-core', (keys, anyMissing) => {
+    const rule = { '!!': [{ missing: keys }] };
+    expect(run(rule, context)).toBe(anyMissing);
+    expect(runFlagdCore(rule, context)).toBe(anyMissing);
+  });
+
+  it('never finds prototype members (flagd-core does: it reads inherited properties)', () => {
+    expect(run({ '!!': [{ missing: ['constructor', 'toString', '__proto__'] }] }, context)).toBe(true);
+  });
+
+  it('missing_some needs the minimum present', () => {
+    for (const [need, expected] of [
+      [1, false],
+      [2, false],
+      [3, true],
+    ] as const) {
+      const rule = { '!!': [{ missing_some: [need, ['tier', 'user.id', 'absent']] }] };
+      expect(run(rule, context)).toBe(expected);
+      expect(runFlagdCore(rule, context)).toBe(expected);
+    }
+  });
+});
+
 describe('$flagd properties', () => {
   it('injects flagKey and timestamp, ignoring the same names in the context', () => {
     expect(run({ '==': [{ var: '$flagd.flagKey' }, 'probe'] }, { $flagd: { flagKey: 'other' } })).toBe(true);

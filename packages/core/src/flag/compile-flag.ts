@@ -4,7 +4,7 @@
  */
 import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
 import { type VariantType, checkFlag } from '../format/check-document.js';
-import { deepFreeze, depthExceeds, isPlainObject, stableStringify } from '../format/json.js';
+import { deepFreeze, depthExceeds, describeValue, isPlainObject, stableStringify } from '../format/json.js';
 import { MAX_RULE_DEPTH } from '../format/limits.js';
 import { compileNode, pointerSegment } from '../logic/compile.js';
 import type { Compiled } from '../logic/types.js';
@@ -174,7 +174,7 @@ export class CompiledFlag {
     return this.error(
       ErrorCode.GENERAL,
       name === undefined
-        ? `targeting of flag "${this.key}" returned a ${type}, not a variant name`
+        ? `targeting of flag "${this.key}" returned ${describeValue(outcome)}, not a variant name`
         : `targeting of flag "${this.key}" returned variant "${name}", which is not defined`,
     );
   }

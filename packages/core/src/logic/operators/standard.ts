@@ -72,11 +72,26 @@ const varOp: OperatorCompiler = (args, scope, _compile, rawArgs) => {
   };
 };
 
-function missingKeys(data: unknown, keys: readonly unknown[]): unknown[] {
+/**
+ * Keys whose value is absent, as flagd-core reads them: `null` and `""` count as present, and the
+ * injected `$flagd.*` properties are present outside element scope.
+ */
+function missingKeys(data: unknown, keys: readonly unknown[], scope: CompileScope): unknown[] {
   const missing: unknown[] = [];
   for (const key of keys) {
-    const value = readPath(data, String(key).split('.'));
-    if (value === null || value === undefined || value === '') missing.push(key);
+    const segments = String(key).split('.');
+    let value: unknown;
+    if (!scope.inElementScope && segments[0] === FLAGD_PREFIX) {
+      value = flagdValue(scope.flagKey, segments.slice(1));
+    } else {
+      value = data;
+      for (const segment of segments) {
+        // Past a null or a primitive the key is missing, as in flagd-core.
+        value = value === null ? undefined : ownProperty(value, segment);
+        if (value === undefined) break;
+      }
+    }
+    if (value === undefined) missing.push(key);
   }
   return missing;
 }
@@ -86,7 +101,7 @@ const missingOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
   return (data, root) => {
     const first = items[0]?.(data, root);
     const keys = Array.isArray(first) ? first : items.map((item) => item(data, root));
-    return missingKeys(data, keys);
+    return missingKeys(data, keys, scope);
   };
 };
 
@@ -97,7 +112,7 @@ const missingSomeOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
     const need = Number(needNode(data, root));
     const keys = keysNode(data, root);
     if (!Array.isArray(keys)) return [];
-    const missing = missingKeys(data, keys);
+    const missing = missingKeys(data, keys, scope);
     return keys.length - missing.length >= need ? [] : missing;
   };
 };
