@@ -119,8 +119,13 @@ export class MemoryFlagStore extends BaseFlagStore {
     this.listeners.clear();
   }
 
-  protected async readForWrite(flagSet: string): Promise<FlagSetSnapshot> {
-    return this.snapshotOf(flagSet);
+  protected async readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot> {
+    const set = this.sets.get(flagSet);
+    if (flagKey === undefined || !set) return this.snapshotOf(flagSet);
+    const { flags, ...rest } = set.document;
+    const document: FlagSetDocument = { ...clone(rest), flags: {} };
+    if (Object.hasOwn(flags, flagKey)) document.flags[flagKey] = clone(flags[flagKey]!);
+    return { flagSet, version: set.version, document };
   }
 
   protected async commit(
@@ -162,11 +167,11 @@ export class MemoryFlagStore extends BaseFlagStore {
     if (plan.replaceAll) {
       set.document = clone(plan.document);
     } else {
-      // Apply the change, not the planned document: other flags may have changed since the snapshot.
-      const flags = { ...set.document.flags };
+      // Apply the change, not the planned document: other flags may have changed since the
+      // snapshot. In place: stored objects never leave the store uncopied.
+      const { flags } = set.document;
       for (const [key, flag] of Object.entries(plan.put)) flags[key] = clone(flag) as FlagDefinition;
       for (const key of plan.remove) delete flags[key];
-      set.document = { ...set.document, flags };
     }
     const entry: AuditEntry = {
       id: this.nextId(),

@@ -242,8 +242,8 @@ export class RedisFlagStore extends BaseFlagStore {
     await Promise.all(closing);
   }
 
-  protected readForWrite(flagSet: string): Promise<FlagSetSnapshot> {
-    return this.read(flagSet, false);
+  protected readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot> {
+    return this.read(flagSet, false, flagKey);
   }
 
   protected async commit(
@@ -325,16 +325,25 @@ export class RedisFlagStore extends BaseFlagStore {
     }
   }
 
-  /** One consistent read of a set's two hashes: MULTI/EXEC, no script, so read-only users can. */
-  private async read(flagSet: string, report: boolean): Promise<FlagSetSnapshot> {
+  /**
+   * One consistent read of a set's two hashes (or of one flag and the meta hash): MULTI/EXEC,
+   * no script, so read-only users can load.
+   */
+  private async read(flagSet: string, report: boolean, flagKey?: string): Promise<FlagSetSnapshot> {
     const keys = this.keys(flagSet);
-    const results = await this.guard(flagSet, 'read', () =>
-      this.client.multi().hgetall(keys.meta).hgetall(keys.defs).exec(),
-    );
+    const transaction = this.client.multi().hgetall(keys.meta);
+    if (flagKey === undefined) transaction.hgetall(keys.defs);
+    else transaction.hget(keys.defs, flagKey);
+    const results = await this.guard(flagSet, 'read', () => transaction.exec());
     if (!results) throw new FlagStoreError(flagSet, `reading flag set "${flagSet}" was aborted`);
     for (const [error] of results) if (error) throw error;
     const meta = (results[0]![1] ?? {}) as Record<string, string>;
-    const defs = (results[1]![1] ?? {}) as Record<string, string>;
+    let defs: Record<string, string>;
+    if (flagKey === undefined) defs = (results[1]![1] ?? {}) as Record<string, string>;
+    else {
+      const text = results[1]![1] as string | null;
+      defs = text === null ? {} : { [flagKey]: text };
+    }
     const problems: string[] = [];
     const document: FlagSetDocument = { flags: {} };
     for (const [key, text] of Object.entries(defs)) {

@@ -120,6 +120,9 @@ describe(RedisFlagStore.name, () => {
     const count = warnings.length;
     await store.load('hand');
     expect(warnings).toHaveLength(count);
+    await expect(store.patchFlag('hand', 'broken', { state: 'DISABLED' })).rejects.toThrow(
+      /replace it with putFlag/,
+    );
     // Writes to other flags still go through; the broken one can be overwritten.
     await store.putFlag('hand', 'other', boolFlag);
     await store.putFlag('hand', 'broken', boolFlag);

@@ -62,7 +62,12 @@ export abstract class BaseFlagStore implements FlagStore {
   abstract close(): Promise<void>;
 
   /** A consistent snapshot for planning a write (no warnings: the write path reports problems). */
-  protected abstract readForWrite(flagSet: string): Promise<FlagSetSnapshot>;
+  /**
+   * A consistent snapshot for planning a write. With `flagKey` (single-flag writes) the document
+   * need hold only that flag, `$evaluators` and `metadata`: a flag's validity depends on nothing
+   * else, so a write costs the same in a set of ten flags or ten thousand.
+   */
+  protected abstract readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot>;
   /**
    * Commits `plan` (made from `snapshot`, one that `readForWrite` returned) if `guard` holds;
    * records it in the audit log and announces it, in one atomic step.
@@ -84,12 +89,12 @@ export abstract class BaseFlagStore implements FlagStore {
     options?: WriteOptions,
   ): Promise<WriteResult> {
     checkFlagKey(flagKey);
-    return this.write(flagSet, options, () => ({ operation: 'put', flagKey, flag }));
+    return this.write(flagSet, options, () => ({ operation: 'put', flagKey, flag }), flagKey);
   }
 
   async deleteFlag(flagSet: string, flagKey: string, options?: WriteOptions): Promise<WriteResult> {
     checkFlagKey(flagKey);
-    return this.write(flagSet, options, () => ({ operation: 'delete', flagKey }));
+    return this.write(flagSet, options, () => ({ operation: 'delete', flagKey }), flagKey);
   }
 
   async patchFlag(
@@ -99,7 +104,7 @@ export abstract class BaseFlagStore implements FlagStore {
     options?: WriteOptions,
   ): Promise<WriteResult> {
     checkFlagKey(flagKey);
-    return this.write(flagSet, options, () => ({ operation: 'patch', flagKey, patch }));
+    return this.write(flagSet, options, () => ({ operation: 'patch', flagKey, patch }), flagKey);
   }
 
   async replaceFlagSet(
@@ -121,6 +126,7 @@ export abstract class BaseFlagStore implements FlagStore {
     flagSet: string,
     options: WriteOptions | undefined,
     request: (snapshot: FlagSetSnapshot) => WriteRequest | Promise<WriteRequest>,
+    flagKey?: string,
   ): Promise<WriteResult> {
     checkFlagSetId(flagSet);
     const { expectedVersion } = options ?? {};
@@ -134,7 +140,7 @@ export abstract class BaseFlagStore implements FlagStore {
       if (attempt > 0) {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
       }
-      const snapshot = await this.readForWrite(flagSet);
+      const snapshot = await this.readForWrite(flagSet, flagKey);
       if (expectedVersion !== undefined && snapshot.version !== expectedVersion) {
         throw new VersionConflictError(flagSet, expectedVersion, snapshot.version);
       }

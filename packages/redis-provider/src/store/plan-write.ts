@@ -12,7 +12,7 @@ import {
   stableStringify,
   validateFlagSet,
 } from '@ensign/core';
-import { MissingFlagError } from '../errors.js';
+import { FlagStoreError, MissingFlagError } from '../errors.js';
 import type { AuditEntry, FlagPatch, FlagSetSnapshot, WriteOperation } from '../flag-store.js';
 import { type StoredFlag, clone } from './document.js';
 
@@ -77,7 +77,10 @@ export function storedDocument(document: FlagSetDocument): FlagSetDocument {
 
 function applyPatch(flagSet: string, flagKey: string, current: unknown, patch: FlagPatch): FlagDefinition {
   if (typeof current !== 'object' || current === null || Array.isArray(current)) {
-    throw new MissingFlagError(flagSet, flagKey);
+    throw new FlagStoreError(
+      flagSet,
+      `flag "${flagKey}" in flag set "${flagSet}" is not a flag object (edited by hand?), so it cannot be patched: replace it with putFlag`,
+    );
   }
   const next = { ...(current as Record<string, unknown>) };
   for (const [field, value] of Object.entries(clone(patch) as Record<string, unknown>)) {
