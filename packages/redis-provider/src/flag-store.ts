@@ -18,6 +18,18 @@ export interface FlagSetSnapshot {
   readonly document: FlagSetDocument;
 }
 
+/** Some flags of a set, read consistently with the set's version. */
+export interface FlagSetPart {
+  readonly flagSet: string;
+  /** The set's version when the flags were read. */
+  readonly version: number;
+  /**
+   * Each requested flag as stored (a flag that is not valid JSON as its raw string, like in
+   * `load`), or `null` when the set does not hold it.
+   */
+  readonly flags: Readonly<Record<string, FlagDefinition | null>>;
+}
+
 /** Who made a write and why: recorded in the audit log. */
 export interface WriteOptions {
   /**
@@ -110,6 +122,12 @@ export interface Subscription {
 export interface FlagStore {
   /** Reads a consistent snapshot of one set. */
   load(flagSet: string): Promise<FlagSetSnapshot>;
+  /**
+   * Reads only some flags, with the version they belong to: enough to apply a single-flag change
+   * notice (`notice.flagKeys`) without reloading the whole set. When the returned version is not
+   * the notice's, reload with `load`. Optional: readers fall back to `load` when absent.
+   */
+  loadFlags?(flagSet: string, flagKeys: readonly string[]): Promise<FlagSetPart>;
   /** The set's current version (cheap; used for periodic resynchronisation checks). */
   version(flagSet: string): Promise<number>;
   /** Creates or replaces one flag. Validated first: an invalid flag is refused, nothing written. */

@@ -8,6 +8,7 @@ import type { Logger } from '@openfeature/server-sdk';
 import type {
   AuditEntry,
   FlagSetChangeNotice,
+  FlagSetPart,
   FlagSetSnapshot,
   HistoryOptions,
   SubscribeOptions,
@@ -81,6 +82,17 @@ export class MemoryFlagStore extends BaseFlagStore {
   async load(flagSet: string): Promise<FlagSetSnapshot> {
     checkFlagSetId(flagSet);
     return this.snapshotOf(flagSet);
+  }
+
+  async loadFlags(flagSet: string, flagKeys: readonly string[]): Promise<FlagSetPart> {
+    checkFlagSetId(flagSet);
+    const set = this.sets.get(flagSet);
+    const flags: Record<string, FlagDefinition | null> = {};
+    for (const key of flagKeys) {
+      const flag = set && Object.hasOwn(set.document.flags, key) ? set.document.flags[key] : undefined;
+      flags[key] = flag === undefined ? null : clone(flag);
+    }
+    return { flagSet, version: set?.version ?? 0, flags };
   }
 
   async version(flagSet: string): Promise<number> {

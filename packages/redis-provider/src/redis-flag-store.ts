@@ -3,13 +3,20 @@
  * atomic script per write (compare-and-set, audit entry, change notice), read as consistent
  * snapshots without scripts, so a read-only ACL user can load and subscribe.
  */
-import { type FlagSetDocument, type JsonValue, type MetadataValue, validateFlagSet } from '@ensign/core';
+import {
+  type FlagDefinition,
+  type FlagSetDocument,
+  type JsonValue,
+  type MetadataValue,
+  validateFlagSet,
+} from '@ensign/core';
 import type { Logger } from '@openfeature/server-sdk';
 import type { Cluster, Redis } from 'ioredis';
 import { FlagStoreError, StorePermissionError } from './errors.js';
 import type {
   AuditEntry,
   FlagSetChangeNotice,
+  FlagSetPart,
   FlagSetSnapshot,
   HistoryOptions,
   SubscribeOptions,
@@ -165,6 +172,37 @@ export class RedisFlagStore extends BaseFlagStore {
 
   async load(flagSet: string): Promise<FlagSetSnapshot> {
     return this.read(flagSet, true);
+  }
+
+  async loadFlags(flagSet: string, flagKeys: readonly string[]): Promise<FlagSetPart> {
+    const keys = this.keys(flagSet);
+    if (flagKeys.length === 0) return { flagSet, version: await this.version(flagSet), flags: {} };
+    const results = await this.guard(flagSet, 'read', () =>
+      this.client
+        .multi()
+        .hget(keys.meta, META_FIELDS.version)
+        .hmget(keys.defs, ...flagKeys)
+        .exec(),
+    );
+    if (!results) throw new FlagStoreError(flagSet, `reading flag set "${flagSet}" was aborted`);
+    for (const [error] of results) if (error) throw error;
+    const version = results[0]![1] as string | null;
+    const texts = results[1]![1] as (string | null)[];
+    const flags: Record<string, FlagDefinition | null> = {};
+    const problems: string[] = [];
+    flagKeys.forEach((key, i) => {
+      const text = texts[i] ?? null;
+      if (text === null) {
+        flags[key] = null;
+        return;
+      }
+      const decoded = decodeFlag(text);
+      flags[key] = decoded.ok ? decoded.flag : (decoded.raw as unknown as FlagDefinition);
+      if (!decoded.ok) problems.push(`flag "${key}" is not valid JSON (${decoded.problem})`);
+    });
+    for (const problem of problems)
+      this.logger.warn(`flag set "${flagSet}": ${problem}; it evaluates to PARSE_ERROR until fixed`);
+    return { flagSet, version: version === null ? 0 : Number(version), flags };
   }
 
   async version(flagSet: string): Promise<number> {

@@ -115,6 +115,23 @@ export function testFlagStore(
       expect((await s.history(set))[0]!.actor).toBe('unknown');
     });
 
+    it('loads some flags with the version they belong to', async () => {
+      const s = await store();
+      const set = newSet('part');
+      expect(await s.loadFlags!(set, ['a'])).toEqual({ flagSet: set, version: 0, flags: { a: null } });
+      await s.putFlag(set, 'a', boolFlag());
+      await s.putFlag(set, 'b', boolFlag('on'));
+      expect(await s.loadFlags!(set, ['b', 'a', 'zz'])).toEqual({
+        flagSet: set,
+        version: 2,
+        flags: { a: boolFlag(), b: boolFlag('on'), zz: null },
+      });
+      expect(await s.loadFlags!(set, [])).toEqual({ flagSet: set, version: 2, flags: {} });
+      const part = await s.loadFlags!(set, ['a']);
+      (part.flags.a as FlagDefinition).state = 'DISABLED';
+      expect((await s.load(set)).document.flags.a).toEqual(boolFlag());
+    });
+
     it('patches top-level fields, removing those set to null', async () => {
       const s = await store();
       const set = newSet('patch');

@@ -105,6 +105,7 @@ describe(RedisFlagStore.name, () => {
     const snapshot = await store.load('hand');
     expect(snapshot.document.flags.good).toEqual(boolFlag);
     expect(snapshot.document.flags.broken).toBe('{"state": "ENABLED", variants');
+    expect((await store.loadFlags('hand', ['broken'])).flags.broken).toBe('{"state": "ENABLED", variants');
     expect(warnings.some((w) => w.includes('"hand"') && w.includes('flag "broken" is not valid JSON'))).toBe(
       true,
     );
