@@ -119,8 +119,29 @@ describe(validateFlagSet.name, () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({
       flagKey: 'huge',
-      message: `targeting is too large (more than ${MAX_RULE_NODES} nodes)`,
+      message: `rule is too large (more than ${MAX_RULE_NODES} nodes)`,
     });
+  });
+
+  it(`accepts a rule of MAX_RULE_NODES (${MAX_RULE_NODES}) nodes and refuses one more`, () => {
+    // `or` plus n × (`==`, `var`, "id", i) nodes.
+    const rule = (n: number) => ({ or: Array.from({ length: n }, (_, i) => ({ '==': [{ var: 'id' }, i] })) });
+    const full = Math.floor((MAX_RULE_NODES - 1) / 4);
+    expect(validateFlagSet({ flags: { f: { ...good, targeting: rule(full) } } })).toEqual([]);
+    const over = validateFlagSet({ flags: { f: { ...good, targeting: rule(full + 1) } } });
+    expect(over.map((i) => i.message)).toEqual([`rule is too large (more than ${MAX_RULE_NODES} nodes)`]);
+  });
+
+  it('refuses a huge shared evaluator for itself and for each flag that uses it', () => {
+    const big = { or: Array.from({ length: 1_000_000 }, (_, i) => i) };
+    const issues = validateFlagSet({
+      flags: { user: { ...good, targeting: { $ref: 'big' } } },
+      $evaluators: { big },
+    });
+    expect(issues.map((i) => [i.flagKey, i.message])).toEqual([
+      [undefined, `rule is too large (more than ${MAX_RULE_NODES} nodes)`],
+      ['user', `rule is too large (more than ${MAX_RULE_NODES} nodes)`],
+    ]);
   });
 
   it('refuses a deep rule reached through $ref, naming the flag that uses it', () => {

@@ -4,8 +4,8 @@
  */
 import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
 import { type VariantType, checkFlag } from '../format/check-document.js';
-import { deepFreeze, depthExceeds, describeValue, isPlainObject, stableStringify } from '../format/json.js';
-import { MAX_RULE_DEPTH } from '../format/limits.js';
+import { deepFreeze, describeValue, isPlainObject, shapeExceeds, stableStringify } from '../format/json.js';
+import { MAX_RULE_DEPTH, MAX_RULE_NODES } from '../format/limits.js';
 import { compileNode, pointerSegment } from '../logic/compile.js';
 import type { Compiled } from '../logic/types.js';
 import type {
@@ -54,13 +54,19 @@ export function compileFlagProgram(
   const refs = new Set<string>();
   const targetingPath = `/flags/${pointerSegment(key)}/targeting`;
   let targeting: Compiled | undefined;
+  let shape: 'depth' | 'size' | undefined;
   if (def && isPlainObject(def.targeting) && Object.keys(def.targeting).length > 0) {
-    if (depthExceeds(def.targeting, MAX_RULE_DEPTH * 2 + 4)) {
-      // A cheap iterative guard before the recursive compiler; each rule level is at most two JSON levels.
+    // A cheap iterative guard before the recursive compiler: each rule level or rule node is at most
+    // two JSON levels or values, so this never refuses what the compiler would accept.
+    shape = shapeExceeds(def.targeting, MAX_RULE_DEPTH * 2 + 4, MAX_RULE_NODES * 2 + 2);
+    if (shape) {
       issues.push({
         path: targetingPath,
         flagKey: key,
-        message: `targeting is nested too deeply (more than ${MAX_RULE_DEPTH} levels)`,
+        message:
+          shape === 'depth'
+            ? `rule is nested too deeply (more than ${MAX_RULE_DEPTH} levels)`
+            : `rule is too large (more than ${MAX_RULE_NODES} nodes)`,
       });
     } else {
       targeting = compileNode(def.targeting as JsonValue, {
@@ -81,10 +87,13 @@ export function compileFlagProgram(
     for (const [name, value] of Object.entries(def.variants)) variants.set(name, deepFreeze(value));
   }
   const behaviour = { definition, evaluators: [...refs].sort().map((name) => [name, evaluators[name]]) };
-  // Only an invalid flag can be this deep (its issues say why); serializing it could overflow the stack.
-  const fingerprint = depthExceeds(behaviour, MAX_FINGERPRINT_DEPTH)
-    ? `invalid:${issues.map((i) => i.path + i.message).join(';')}`
-    : stableStringify(behaviour);
+  // Only an invalid flag can be this deep (serializing it could overflow the stack); an invalid one
+  // may also be huge (a refused rule). Its issues then stand for its behaviour: PARSE_ERROR.
+  const sizeBound = issues.length > 0 ? MAX_RULE_NODES * 4 : Number.POSITIVE_INFINITY;
+  const fingerprint =
+    shape !== undefined || shapeExceeds(behaviour, MAX_FINGERPRINT_DEPTH, sizeBound) !== undefined
+      ? `invalid:${issues.map((i) => i.path + i.message).join(';')}`
+      : stableStringify(behaviour);
   const metadata = def && isPlainObject(def.metadata) ? def.metadata : {};
   return {
     key,

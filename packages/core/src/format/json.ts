@@ -20,6 +20,30 @@ export function depthExceeds(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * The first bound a JSON value breaks, found without recursion and in time bounded by the limits,
+ * not by the value: objects nested `maxDepth` deep (`'depth'`) or more than `maxValues` values in
+ * all (`'size'`).
+ */
+export function shapeExceeds(
+  value: unknown,
+  maxDepth: number,
+  maxValues: number,
+): 'depth' | 'size' | undefined {
+  const stack: [unknown, number][] = [[value, 0]];
+  let count = 1;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= maxDepth) return 'depth';
+    const children = Array.isArray(node) ? node : Object.values(node);
+    count += children.length;
+    if (count > maxValues) return 'size';
+    for (const child of children) stack.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
 /** JSON with object keys sorted, so equal values give equal strings (for change detection). */
 export function stableStringify(value: unknown): string {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';

@@ -41,7 +41,7 @@ export function compileChild(node: JsonValue, scope: CompileScope, pathSuffix: s
 export function compileNode(node: JsonValue, scope: CompileScope): Compiled {
   if (++scope.counter.nodes > MAX_RULE_NODES) {
     if (scope.counter.nodes === MAX_RULE_NODES + 1) {
-      return fail(scope, scope.path, `targeting is too large (more than ${MAX_RULE_NODES} nodes)`);
+      return fail(scope, scope.path, `rule is too large (more than ${MAX_RULE_NODES} nodes)`);
     }
     return NULL;
   }
