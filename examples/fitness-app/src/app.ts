@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { FlagSetDocument } from '@ensign/core';
+import { type ConsoleStyleLogger, ExposureHook, KillSwitchHook, RedisStreamSink } from '@ensign/hooks';
 import {
   type FlagStore,
   MemoryFlagStore,
@@ -14,6 +15,7 @@ import {
 } from '@ensign/redis-provider';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type Client, OpenFeature } from '@openfeature/server-sdk';
+import { Redis } from 'ioredis';
 import { BookingRepository } from './bookings.js';
 import { FLAG_SET } from './flag-keys.js';
 import { createFitnessServer } from './server.js';
@@ -47,17 +49,30 @@ export interface FitnessAppOptions {
    * @default true
    */
   seed?: boolean;
+  /**
+   * Where the provider and the kill-switch hook log (e.g. "kill switch bookings-kill-switch
+   * active, flipped by … at …").
+   * @default console
+   */
+  logger?: ConsoleStyleLogger;
 }
 
 /** A running app: what the HTTP server and the tests need. */
 export interface FitnessApp {
   /** Where the flags live; write to it to flip a flag. */
   readonly store: FlagStore;
-  /** `'redis'` or `'memory'`, for the startup banner. */
+  /** Which store the app created (`custom` when one was passed in). */
   readonly storeKind: 'redis' | 'memory' | 'custom';
   /** The OpenFeature client the tools evaluate through. */
   readonly flags: Client;
   readonly bookings: BookingRepository;
+  /** Logs active kill switches with who flipped them (from the store's audit log). */
+  readonly killSwitches: KillSwitchHook;
+  /**
+   * Records who saw which variant of the `booking-layout` experiment, in the Redis stream
+   * `exposures:{fitness}` (on Redis only; `undefined` on the memory store).
+   */
+  readonly exposures: ExposureHook | undefined;
   /** A new MCP server instance (one per connection, or per request when stateless). */
   createServer(): McpServer;
   /** Closes the provider and the store the app created. */
@@ -84,6 +99,24 @@ async function seedIfEmpty(store: FlagStore, document: FlagSetDocument): Promise
 }
 
 /**
+ * Exposures of the experiment flags, batched off the hot path into a Redis stream that
+ * `readExperimentEvents` / `analyzeExperiment` from `@ensign/hooks` read back. The sink has its
+ * own connection that fails fast while Redis is down, so a Redis outage drops (and counts)
+ * exposures instead of slowing tool calls.
+ */
+function experimentExposures(redisUrl: string): ExposureHook {
+  const client = new Redis(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+  });
+  return new ExposureHook({
+    sinks: [new RedisStreamSink({ client, closeClient: true })],
+    filter: (_flagKey, metadata) => metadata.kind === 'experiment',
+  });
+}
+
+/**
  * Starts the app's flags and bookings. Resolves once the provider has loaded the flag set.
  * @example
  * const app = await startFitnessApp({ redisUrl: process.env.REDIS_URL });
@@ -106,15 +139,23 @@ export async function startFitnessApp(options: FitnessAppOptions = {}): Promise<
   const ownsStore = options.store === undefined;
   try {
     if (seed) await seedIfEmpty(store, await readSampleFlags());
+    const logger = options.logger ?? console;
     const provider = new RedisProvider({
       store,
       flagSet: FLAG_SET,
       closeStore: false,
+      logger,
       ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
     });
     const domain = options.domain ?? 'fitness-app';
     await OpenFeature.setProviderAndWait(domain, provider);
     const flags = OpenFeature.getClient(domain);
+    // Hooks run on every evaluation through the client, including the widget's hand-off.
+    const killSwitches = new KillSwitchHook({ logger, auditLog: store, flagSet: FLAG_SET });
+    flags.addHooks(killSwitches);
+    const detachKillSwitches = killSwitches.attach(flags);
+    const exposures = options.redisUrl === undefined ? undefined : experimentExposures(options.redisUrl);
+    if (exposures) flags.addHooks(exposures);
     const bookings = new BookingRepository();
     const widgetHtml = widgetHtmlLoader();
     return {
@@ -122,8 +163,13 @@ export async function startFitnessApp(options: FitnessAppOptions = {}): Promise<
       storeKind,
       flags,
       bookings,
+      killSwitches,
+      exposures,
       createServer: () => createFitnessServer({ flags, bookings, widgetHtml }),
       close: async () => {
+        detachKillSwitches();
+        await killSwitches.idle();
+        await exposures?.close();
         await provider.onClose();
         if (ownsStore) await store.close();
       },

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FitnessApp, startFitnessApp } from '../src/app.js';
 import { CONTROLS_PATH, type FitnessHttpServer, MCP_PATH, listenFitnessHttp } from '../src/http-server.js';
 import { MAINTENANCE_MESSAGE } from '../src/server.js';
+import { collectingLogger } from './support/collecting-logger.js';
 
 /** A raw request, so the test controls the Host and forwarding headers that `fetch` would set. */
 function send(
@@ -40,7 +41,7 @@ describe('fitness app over HTTP', () => {
 
   beforeAll(async () => {
     store = new MemoryFlagStore();
-    app = await startFitnessApp({ store, domain: 'fitness-app-test-http' });
+    app = await startFitnessApp({ store, domain: 'fitness-app-test-http', logger: collectingLogger() });
     http = await listenFitnessHttp({ app, port: 0 });
     client = new Client({ name: 'fitness-app-http-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(`${http.url}${MCP_PATH}`)));

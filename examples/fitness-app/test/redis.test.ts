@@ -11,6 +11,7 @@ import { type FitnessApp, readSampleFlags, startFitnessApp } from '../src/app.js
 import { applyDemoChange } from '../src/demo-controls.js';
 import { BOOKING_LAYOUT, FLAG_SET } from '../src/flag-keys.js';
 import { MAINTENANCE_MESSAGE } from '../src/server.js';
+import { collectingLogger } from './support/collecting-logger.js';
 import { type TestMcpClient, connectClient, textOf, widgetPayload } from './support/mcp-client.js';
 
 describe('fitness app over MCP (REDIS_URL)', () => {
@@ -19,6 +20,7 @@ describe('fitness app over MCP (REDIS_URL)', () => {
   let second: FitnessApp | undefined;
   let operator: RedisFlagStore;
   let mcp: TestMcpClient;
+  const logger = collectingLogger();
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -26,6 +28,7 @@ describe('fitness app over MCP (REDIS_URL)', () => {
       redisUrl: redis.url,
       domain: 'fitness-app-test-redis',
       resyncIntervalMs: 1_000,
+      logger,
     });
     operator = new RedisFlagStore({ url: redis.url });
     mcp = await connectClient(app);
@@ -45,7 +48,7 @@ describe('fitness app over MCP (REDIS_URL)', () => {
     expect(seed).toMatchObject({ operation: 'replace', actor: 'fitness-app', version: 1 });
 
     // A second instance on the same Redis finds the set and does not write it again.
-    second = await startFitnessApp({ redisUrl: redis.url, domain: 'fitness-app-test-redis-2' });
+    second = await startFitnessApp({ redisUrl: redis.url, domain: 'fitness-app-test-redis-2', logger });
     expect(await operator.version(FLAG_SET)).toBe(1);
 
     const reference = compileFlagSet(await readSampleFlags());
@@ -88,7 +91,14 @@ describe('fitness app over MCP (REDIS_URL)', () => {
       expect(textOf(killed)).toBe(MAINTENANCE_MESSAGE);
       expect(killed.structuredContent).toEqual({ bookings: [], maintenance: true });
       if (client !== mcp) await client.close();
+      await instance.killSwitches.idle();
     }
+    // Each instance's kill-switch hook logged it once, naming the operator from the audit log.
+    expect(
+      logger.lines.filter((line) =>
+        line.startsWith('kill switch "bookings-kill-switch" is active (turned on by sre-on-call'),
+      ),
+    ).toHaveLength(2);
     const [entry] = await operator.history(FLAG_SET, { flagKey: 'bookings-kill-switch' });
     expect(entry).toMatchObject({ operation: 'patch', actor: 'sre-on-call' });
   });

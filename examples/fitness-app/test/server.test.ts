@@ -15,6 +15,7 @@ import {
   WIDGET_MIME_TYPE,
   WIDGET_URI,
 } from '../src/server.js';
+import { collectingLogger } from './support/collecting-logger.js';
 import { type TestMcpClient, connectClient, textOf, widgetPayload } from './support/mcp-client.js';
 
 const SUBJECTS = Array.from({ length: 200 }, (_, i) => `subject-${i}`);
@@ -23,10 +24,11 @@ describe('fitness app over MCP (memory store)', () => {
   let store: MemoryFlagStore;
   let app: FitnessApp;
   let mcp: TestMcpClient;
+  const logger = collectingLogger();
 
   beforeAll(async () => {
     store = new MemoryFlagStore();
-    app = await startFitnessApp({ store, domain: 'fitness-app-test-memory' });
+    app = await startFitnessApp({ store, domain: 'fitness-app-test-memory', logger });
     mcp = await connectClient(app);
   });
 
@@ -143,6 +145,11 @@ describe('fitness app over MCP (memory store)', () => {
       MAINTENANCE_MESSAGE,
     );
     expect((await readDemoFlags(store)).killed).toBe(true);
+    // The kill-switch hook saw the evaluation and names who flipped it, from the audit log.
+    await app.killSwitches.idle();
+    expect(
+      logger.lines.filter((line) => line.startsWith('kill switch "bookings-kill-switch" is active')),
+    ).toEqual([expect.stringContaining('turned on by test at')]);
 
     await applyDemoChange(store, { action: 'revive' }, 'test');
     const revived = await mcp.call('list_bookings', 'subject-kill');

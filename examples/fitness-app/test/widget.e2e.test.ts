@@ -8,6 +8,7 @@ import { type Browser, type FrameLocator, type Page, chromium } from 'playwright
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FitnessApp, startFitnessApp } from '../src/app.js';
 import { type FitnessHttpServer, listenFitnessHttp } from '../src/http-server.js';
+import { collectingLogger } from './support/collecting-logger.js';
 
 describe('fitness app in a browser (simulated ChatGPT host)', () => {
   let store: MemoryFlagStore;
@@ -33,7 +34,7 @@ describe('fitness app in a browser (simulated ChatGPT host)', () => {
 
   beforeAll(async () => {
     store = new MemoryFlagStore();
-    app = await startFitnessApp({ store, domain: 'fitness-app-test-e2e' });
+    app = await startFitnessApp({ store, domain: 'fitness-app-test-e2e', logger: collectingLogger() });
     http = await listenFitnessHttp({ app, port: 0 });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
