@@ -1,4 +1,5 @@
 import { ErrorCode } from '@openfeature/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompiledFlagSet, FlagSetValidationError, compileFlagSet, diffFlagSets } from '../src/index.js';
 
@@ -143,5 +144,68 @@ describe(`${CompiledFlagSet.name}.update`, () => {
 
   it('refuses invalid set metadata', () => {
     expect(() => before.update({ metadata: { bad: {} as never } })).toThrow(/\/metadata\/bad/);
+  });
+});
+
+describe('update and diff agree with recompiling (property)', () => {
+  const definition = fc.record({
+    state: fc.constantFrom('ENABLED', 'DISABLED'),
+    variants: fc.constant({ on: true, off: false }),
+    defaultVariant: fc.constantFrom('on', 'off'),
+    targeting: fc.constantFrom(
+      {},
+      { $ref: 'isPro' },
+      { $ref: 'isUS' },
+      { if: [{ $ref: 'isPro' }, 'on', 'off'] },
+      { if: [{ '==': [{ var: 'tier' }, 'free'] }, 'off', null] },
+    ),
+  });
+  const flagSet = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'd', 'e'), definition, { maxKeys: 5 });
+  const evaluators = fc.record({
+    isPro: fc.constantFrom(
+      { '==': [{ var: 'tier' }, 'pro'] },
+      { in: [{ var: 'tier' }, ['pro', 'business']] },
+    ),
+    isUS: fc.constantFrom({ '==': [{ var: 'country' }, 'US'] }, { '!=': [{ var: 'country' }, 'FR'] }),
+  });
+  const uses = (def: { targeting: unknown }, name: string) =>
+    JSON.stringify(def.targeting).includes(`"${name}"`);
+
+  it('reports exactly the added, removed and changed flags, and update() reaches the same set', () => {
+    fc.assert(
+      fc.property(flagSet, evaluators, flagSet, evaluators, (flagsA, evalsA, flagsB, evalsB) => {
+        const before = compileFlagSet({ flags: flagsA, $evaluators: evalsA });
+        const after = compileFlagSet({ flags: flagsB, $evaluators: evalsB });
+        const changes = diffFlagSets(before, after);
+        const inA = Object.keys(flagsA);
+        const inB = Object.keys(flagsB);
+        expect(changes.added.sort()).toEqual(inB.filter((k) => !inA.includes(k)).sort());
+        expect(changes.removed.sort()).toEqual(inA.filter((k) => !inB.includes(k)).sort());
+        const changed = inB.filter((k) => {
+          const [a, b] = [flagsA[k], flagsB[k]];
+          if (!a || !b) return false;
+          if (JSON.stringify(a) !== JSON.stringify(b)) return true;
+          return (['isPro', 'isUS'] as const).some(
+            (name) => uses(b, name) && JSON.stringify(evalsA[name]) !== JSON.stringify(evalsB[name]),
+          );
+        });
+        expect(changes.changed.sort()).toEqual(changed.sort());
+
+        const updated = before.update({
+          flags: { ...Object.fromEntries(changes.removed.map((k) => [k, null])), ...flagsB },
+          evaluators: evalsB,
+        });
+        expect(diffFlagSets(updated, after)).toEqual({ added: [], removed: [], changed: [] });
+        expect(updated.keys().sort()).toEqual(after.keys().sort());
+        for (const context of [{ tier: 'pro', country: 'US' }, { tier: 'free', country: 'FR' }, {}]) {
+          for (const key of after.keys()) {
+            expect(updated.evaluate(key, 'boolean', false, context)).toEqual(
+              after.evaluate(key, 'boolean', false, context),
+            );
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
