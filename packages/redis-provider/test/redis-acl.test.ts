@@ -66,6 +66,38 @@ describe(`${RedisFlagStore.name} with an ACL user limited to read and subscribe`
     expect(await admin.history('app')).toHaveLength(2);
   });
 
+  it('a writer user with the documented ACL line can make every kind of write', async () => {
+    const writerAcl = [
+      'writer',
+      'on',
+      '>writer-pw',
+      '~flags:*',
+      '&flags:*',
+      '+@read',
+      '+@write',
+      '+@scripting',
+    ];
+    const rest = ['+@pubsub', '+@connection', '+@transaction', '+time', '+info'];
+    expect(await server.cli('acl', 'setuser', ...writerAcl, ...rest)).toBe('OK');
+    const writer = new RedisFlagStore({
+      url: `redis://writer:writer-pw@127.0.0.1:${server.port}`,
+      logger: silent,
+    });
+    try {
+      await writer.putFlag('w', 'a', flag);
+      await writer.patchFlag('w', 'a', { state: 'DISABLED' });
+      await writer.replaceFlagSet('w', { flags: { b: flag } });
+      await writer.revert('w', 2);
+      await writer.deleteFlag('w', 'a');
+      expect(await writer.version('w')).toBe(5);
+      expect(await server.cli('script', 'flush')).toBe('OK');
+      await writer.putFlag('w', 'c', flag);
+      expect(await reader.version('w')).toBe(6);
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('cannot read keys outside its prefix', async () => {
     const outside = new RedisFlagStore({
       url: `redis://reader:reader-pw@127.0.0.1:${server.port}`,

@@ -57,7 +57,8 @@ export async function closeClient(client: Redis | Cluster): Promise<void> {
 /** Is `error` Redis refusing a command for lack of ACL permission? */
 export function isPermissionError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (/^NOPERM\b/.test(error.message)) return true;
+  // Inside a script, a refused command reads "ERR The user executing the script can't run ...".
+  if (/^NOPERM\b|user executing the script can't run/.test(error.message)) return true;
   // A refused command inside MULTI surfaces as EXECABORT, with the NOPERM among `previousErrors`.
   const previous = (error as { previousErrors?: unknown }).previousErrors;
   return Array.isArray(previous) && previous.some(isPermissionError);
