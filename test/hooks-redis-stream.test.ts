@@ -40,8 +40,8 @@ describe(RedisStreamSink.name, () => {
     await OpenFeature.clearProviders();
   });
 
-  it('writes batches with XADD MAXLEN ~ and reads them back page by page', async () => {
-    const sink = new RedisStreamSink({ client: redis, maxLen: 1_000_000 });
+  it.each(['script', 'pipeline'] as const)('writes batches (%s mode) and reads them back page by page', async (mode) => {
+    const sink = new RedisStreamSink({ client: redis, maxLen: 1_000_000, mode, key: (e) => `${mode}:{${e.flagSetId}}` });
     const events: AnalyticsEvent[] = [];
     for (let i = 0; i < 25; i++) {
       events.push({
@@ -66,9 +66,9 @@ describe(RedisStreamSink.name, () => {
       });
     }
     await sink.write(events);
-    expect(await server.cli('XLEN', 'exposures:{shop}')).toBe('50');
+    expect(await server.cli('XLEN', `${mode}:{shop}`)).toBe('50');
     const { exposures, conversions } = await readExperimentEvents(redis, {
-      key: 'exposures:{shop}',
+      key: `${mode}:{shop}`,
       flagKey: 'exp',
       metric: 'purchase',
       pageSize: 7,
@@ -76,9 +76,9 @@ describe(RedisStreamSink.name, () => {
     expect(exposures).toEqual(events.filter((e) => e.type === 'exposure' && e.flagKey === 'exp'));
     expect(conversions).toEqual(events.filter((e) => e.type === 'tracking' && e.eventName === 'purchase'));
 
-    const capped = new RedisStreamSink({ client: redis, key: 'capped', maxLen: 100 });
+    const capped = new RedisStreamSink({ client: redis, key: `capped-${mode}`, maxLen: 100, mode });
     for (let i = 0; i < 10; i++) await capped.write(events.concat(events).concat(events).slice(0, 100));
-    expect(Number(await server.cli('XLEN', 'capped'))).toBeLessThan(1_000); // trimmed (approximately) to 100
+    expect(Number(await server.cli('XLEN', `capped-${mode}`))).toBeLessThan(1_000); // trimmed (approximately) to 100
   });
 
   it('keeps evaluations going when Redis dies mid-flush, counts the drops, and delivers again after restart', async () => {

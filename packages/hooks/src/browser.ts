@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { WebExposureHook, type WebExposureHookOptions } from './browser/web-exposure-hook.js';
+export { type CombinedHook, combineHooks, type FinallyHook } from './combine-hooks.js';
 export {
   type DropCounts,
   EventPipeline,

@@ -55,14 +55,28 @@ describe(ExposureHook.name, () => {
     expect(hook.stats()).toMatchObject({ evaluations: 6, exposures: 4, deduplicated: 2 });
   });
 
-  it('bounds deduplication memory by maxEntries (LRU): the least recently seen subject is forgotten', async () => {
+  it('bounds deduplication memory by maxEntries: the subject reported longest ago is forgotten first', async () => {
     const { events, sink } = collectingSink();
     const hook = new ExposureHook({ sinks: [sink], maxEntries: 2, windowMs: 60_000 });
-    for (const user of ['a', 'b', 'a', 'c', 'a', 'b']) hook.finally(hookContext(user), details('flag', 'on'));
+    for (const user of ['a', 'b', 'b', 'c', 'b', 'a']) hook.finally(hookContext(user), details('flag', 'on'));
+    hook.finally(hookContext('b'), details('flag2', 'on')); // evicts 'c'
+    hook.finally(hookContext('d'), details('flag', 'on')); // evicts 'a', the oldest report
+    hook.finally(hookContext('b'), details('flag', 'on')); // 'b' gets a second pair: evicts 'd'
     await hook.close();
-    // 'a' stays recent; 'b' is evicted by 'c' and so reported a second time.
-    expect(events.map((e) => (e as ExposureEvent).targetingKey)).toEqual(['a', 'b', 'c', 'b']);
-    expect(hook.stats().dedupEntries).toBe(2);
+    // A repeat of 'b' (no report) does not refresh it: 'c' evicts 'a', then 'a' evicts 'b'.
+    expect(events.map((e) => `${(e as ExposureEvent).targetingKey}:${(e as ExposureEvent).flagKey}`)).toEqual(
+      ['a:flag', 'b:flag', 'c:flag', 'a:flag', 'b:flag2', 'd:flag', 'b:flag'],
+    );
+    expect(hook.stats().dedupEntries).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps a variant change apart from a repeat: each (subject, flag, variant) once per window', async () => {
+    const { events, sink } = collectingSink();
+    const hook = new ExposureHook({ sinks: [sink], windowMs: 60_000 });
+    for (const variant of ['on', 'off', 'on', 'off', 'on'])
+      hook.finally(hookContext('u'), details('flag', variant));
+    await hook.close();
+    expect(events.map((e) => (e as ExposureEvent).variant)).toEqual(['on', 'off']);
   });
 
   it('skips evaluations without targeting key and those the filter excludes', async () => {

@@ -17,7 +17,11 @@ export interface ExposureHookOptions extends Partial<Omit<EventPipelineOptions, 
   pipeline?: EventPipeline;
   /** A (targeting key, flag, variant) triple is reported at most once per window. @default 3600000 (1 hour) */
   windowMs?: number;
-  /** Most triples remembered for deduplication (LRU; about 150 bytes each). @default 50000 */
+  /**
+   * Most (targeting key, flag) pairs remembered for deduplication (about 150 bytes each). When
+   * full, the subject reported longest ago is forgotten (and at worst reported once more).
+   * @default 50000
+   */
   maxEntries?: number;
   /** Put the served value on the event (may be sensitive or large). @default false */
   includeValue?: boolean;
@@ -41,7 +45,7 @@ export interface ExposureStats {
   filtered: number;
   /** Failures inside the hook, swallowed so evaluations never see them. */
   internalErrors: number;
-  /** Triples remembered now. */
+  /** (targeting key, flag) pairs remembered now. */
   dedupEntries: number;
   pipeline: PipelineStats;
 }

@@ -1,0 +1,249 @@
+/**
+ * The hooks benchmark (issue 5), one process, one run:
+ * (1) evaluations per second through the OpenFeature server client, sequential, without hooks and
+ *     with the exposure + kill-switch hooks (typical: 10,000 returning users, so most exposures are
+ *     repeats; worst case: every evaluation a new exposure, delivered to a real redis-server);
+ *     goal: the hooks cost under 10% of the path in the typical case.
+ * (2) exposures per second delivered to a real redis-server by the batched stream sink (default
+ *     script mode, and pipelined XADDs) versus one XADD round trip per event (the same sink with
+ *     batchSize 1); goal: at least 5×.
+ */
+import { cpus, loadavg } from 'node:os';
+import {
+  type AnalyticsEvent,
+  CallbackSink,
+  EventPipeline,
+  ExposureHook,
+  KillSwitchHook,
+  RedisStreamSink,
+  combineHooks,
+} from '@ensign/hooks';
+import { OpenFeature } from '@openfeature/server-sdk';
+import { Redis } from 'ioredis';
+import { CoreProvider } from '../packages/hooks/test/support/core-provider.js';
+import { RedisServer } from '../test/support/redis-server.js';
+import { interleavedMedians } from './hooks/async-rate.js';
+import { printTable, throughput } from './support/measure.js';
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+console.log(`node ${process.version}, ${cpus().length} CPUs, load average at start: ${load()}`);
+
+const quiet = { error() {}, warn() {}, info() {}, debug() {} };
+const USERS = 10_000;
+const userContexts = Array.from({ length: USERS }, (_, i) => ({
+  targetingKey: `user-${i}`,
+  tier: i % 3 ? 'free' : 'pro',
+}));
+
+const server = await RedisServer.start();
+const sinkClient = new Redis(server.url, {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 1,
+  lazyConnect: true,
+});
+await sinkClient.connect();
+
+// --- (1) evaluation throughput with and without hooks -----------------------------------------
+const provider = new CoreProvider(
+  {
+    flags: {
+      'checkout-exp': {
+        state: 'ENABLED',
+        variants: { control: false, treatment: true },
+        defaultVariant: 'control',
+        targeting: {
+          if: [
+            { '==': [{ var: 'tier' }, 'pro'] },
+            'treatment',
+            {
+              fractional: [
+                ['control', 50],
+                ['treatment', 50],
+              ],
+            },
+          ],
+        },
+        metadata: { kind: 'experiment' },
+      },
+      'payments-kill': {
+        state: 'DISABLED',
+        variants: { on: true, off: false },
+        defaultVariant: 'on',
+        metadata: { kind: 'kill-switch' },
+      },
+    },
+  },
+  'bench',
+);
+await OpenFeature.setProviderAndWait(provider);
+
+const plain = OpenFeature.getClient('plain');
+const typicalHook = new ExposureHook({ sinks: [new CallbackSink({ onBatch: () => {} })], logger: quiet });
+const typical = OpenFeature.getClient('typical').addHooks(typicalHook, new KillSwitchHook({ logger: quiet }));
+// What the SDK charges for running any hook at all: one that does nothing.
+const noop = OpenFeature.getClient('noop').addHooks({ finally() {} });
+const combinedHook = new ExposureHook({ sinks: [new CallbackSink({ onBatch: () => {} })], logger: quiet });
+const combined = OpenFeature.getClient('combined').addHooks(
+  combineHooks(combinedHook, new KillSwitchHook({ logger: quiet })),
+);
+// Worst case: a 1-entry dedup memory makes every evaluation a new exposure, sent to real Redis.
+const worstHook = new ExposureHook({
+  sinks: [new RedisStreamSink({ client: sinkClient, maxLen: 100_000 })],
+  maxEntries: 1,
+  maxQueueSize: 50_000,
+  logger: quiet,
+});
+const worst = OpenFeature.getClient('worst').addHooks(
+  combineHooks(worstHook, new KillSwitchHook({ logger: quiet })),
+);
+
+const NOOP = 'one no-op hook (the SDK per-hook cost)';
+const TWO = 'exposure + kill-switch, two hooks (typical users)';
+const COMBINED = 'combineHooks(exposure, kill-switch) (typical users)';
+const WORST = 'combineHooks(…), every call a new exposure → Redis';
+
+// Nine evaluations of the experiment per kill-switch evaluation (an active one).
+const evaluate = (client: typeof plain) => (i: number) =>
+  i % 10 === 9
+    ? client.getBooleanValue('payments-kill', true, userContexts[i % USERS])
+    : client.getBooleanValue('checkout-exp', false, userContexts[i % USERS]);
+
+const rates = await interleavedMedians({
+  'no hooks': evaluate(plain),
+  [NOOP]: evaluate(noop),
+  [TWO]: evaluate(typical),
+  [COMBINED]: evaluate(combined),
+  [WORST]: evaluate(worst),
+});
+await typicalHook.close();
+await combinedHook.close();
+await worstHook.close();
+const base = rates['no hooks']!;
+printTable(
+  Object.entries(rates).map(([name, rate]) => ({
+    'evaluations through client.getBooleanValue': name,
+    'evals/s (median)': rate.perSecond,
+    'wall vs no hooks': `${((rate.perSecond / base.perSecond) * 100).toFixed(1)}%`,
+    'CPU µs/eval': rate.cpuUsPerOp,
+    'CPU vs no hooks': `${((rate.cpuUsPerOp / base.cpuUsPerOp) * 100).toFixed(1)}%`,
+  })),
+);
+// The goal is judged on CPU time per evaluation: on a shared machine it is far steadier than
+// wall-clock rates; both are printed.
+const cost = (name: string) => rates[name]!.cpuUsPerOp / base.cpuUsPerOp - 1;
+for (const name of [TWO, COMBINED]) {
+  const c = cost(name);
+  console.log(
+    `hooks cost, ${name}: +${(c * 100).toFixed(1)}% CPU per evaluation — goal < 10%: ${c < 0.1 ? 'PASS' : 'MISS'}`,
+  );
+}
+const worstCost = cost(WORST);
+const ours = rates[COMBINED]!.cpuUsPerOp - rates[NOOP]!.cpuUsPerOp;
+console.log(
+  `of which the SDK's hook machinery (no-op hook): +${(cost(NOOP) * 100).toFixed(1)}%; our hooks beyond a no-op hook: +${((ours / base.cpuUsPerOp) * 100).toFixed(1)}% (${ours.toFixed(1)} µs)`,
+);
+console.log(
+  `hooks cost (worst case, every call an exposure written to Redis, flushes included): +${(worstCost * 100).toFixed(1)}% (informational)`,
+);
+const worstStats = worstHook.stats();
+console.log(
+  `worst case delivered ${worstStats.pipeline.sinks.RedisStreamSink!.delivered.toLocaleString('en-US')} exposures, dropped ${JSON.stringify(worstStats.pipeline.dropped)}`,
+);
+
+// Per-call cost of the hooks' own code (the `finally` stages), without the SDK around them.
+{
+  const probe = new ExposureHook({ sinks: [new CallbackSink({ onBatch: () => {} })], logger: quiet });
+  const killProbe = new KillSwitchHook({ logger: quiet });
+  const details = await plain.getBooleanDetails('checkout-exp', false, userContexts[0]);
+  const contexts = userContexts.map((context) => ({
+    flagKey: 'checkout-exp',
+    defaultValue: false,
+    flagValueType: 'boolean' as const,
+    context,
+    clientMetadata: plain.metadata,
+    providerMetadata: provider.metadata,
+    logger: quiet,
+    hookData: new Map(),
+  }));
+  const hookOnly = throughput((i) => {
+    const hookContext = contexts[i % USERS]!;
+    probe.finally(hookContext, details);
+    killProbe.finally(hookContext, details);
+  });
+  await probe.close();
+  console.log(
+    `the hooks' own code: ${(1e6 / hookOnly).toFixed(2)} µs per evaluation (${Math.round(hookOnly).toLocaleString('en-US')}/s), vs ${base.cpuUsPerOp.toFixed(1)} µs CPU per evaluation through the client without hooks`,
+  );
+}
+
+// --- (2) exposures per second delivered to Redis: batched vs one XADD per event ----------------
+function exposure(i: number): AnalyticsEvent {
+  return {
+    type: 'exposure',
+    flagKey: 'checkout-exp',
+    variant: i % 2 ? 'treatment' : 'control',
+    reason: 'TARGETING_MATCH',
+    targetingKey: `user-${i}`,
+    flagSetId: 'bench',
+    version: '1',
+    providerName: 'bench',
+    timestamp: Date.now(),
+  };
+}
+
+async function deliver(
+  events: number,
+  batchSize: number,
+  mode: 'script' | 'pipeline',
+  key: string,
+): Promise<number> {
+  const pipeline = new EventPipeline({
+    sinks: [new RedisStreamSink({ client: sinkClient, key, maxLen: 1_000_000, mode })],
+    batchSize,
+    maxQueueSize: events,
+    flushIntervalMs: 60_000,
+    logger: quiet,
+  });
+  const start = performance.now();
+  for (let i = 0; i < events; i++) pipeline.push(exposure(i));
+  await pipeline.close();
+  const seconds = (performance.now() - start) / 1000;
+  const stats = pipeline.stats();
+  const delivered = stats.sinks.RedisStreamSink!.delivered;
+  if (delivered !== events || Number(await server.cli('XLEN', key)) !== events) {
+    throw new Error(`delivered ${delivered} of ${events} events to ${key}: ${JSON.stringify(stats.dropped)}`);
+  }
+  await sinkClient.del(key);
+  return delivered / seconds;
+}
+
+const SINGLE = 'one XADD per event (pipeline mode, batchSize 1)';
+const PIPELINED = 'batched: pipelined XADDs (pipeline mode, batchSize 500)';
+const SCRIPTED = 'batched: one EVAL per batch (default script mode, batchSize 500)';
+const delivery: Record<string, number[]> = { [SINGLE]: [], [PIPELINED]: [], [SCRIPTED]: [] };
+for (let round = 0; round < 3; round++) {
+  delivery[SINGLE]!.push(await deliver(5_000, 1, 'pipeline', 'exposures:{single}'));
+  delivery[PIPELINED]!.push(await deliver(50_000, 500, 'pipeline', 'exposures:{pipelined}'));
+  delivery[SCRIPTED]!.push(await deliver(50_000, 500, 'script', 'exposures:{scripted}'));
+}
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const single = median(delivery[SINGLE]!);
+printTable(
+  Object.entries(delivery).map(([name, values]) => ({
+    'exposures delivered to redis-server': name,
+    'events/s (median of 3)': median(values),
+    'vs one XADD per event': `${(median(values) / single).toFixed(1)}×`,
+  })),
+);
+const batchedRatio = median(delivery[SCRIPTED]!) / single;
+console.log(
+  `batched sink (default mode): ${batchedRatio.toFixed(1)}× one XADD per event — goal ≥ 5×: ${batchedRatio >= 5 ? 'PASS' : 'MISS'}`,
+);
+console.log(`load average at end: ${load()}`);
+
+await OpenFeature.close();
+sinkClient.disconnect();
+await server.stop();
