@@ -10,6 +10,9 @@ import { type FitnessApp, startFitnessApp } from '../src/app.js';
 import { type FitnessHttpServer, listenFitnessHttp } from '../src/http-server.js';
 import { collectingLogger } from './support/collecting-logger.js';
 
+/** Generous: the first call bundles the widget, and the suite may share two cores with others. */
+const POLL = { timeout: 15_000 };
+
 describe('fitness app in a browser (simulated ChatGPT host)', () => {
   let store: MemoryFlagStore;
   let app: FitnessApp;
@@ -23,7 +26,7 @@ describe('fitness app in a browser (simulated ChatGPT host)', () => {
   const call = async () => {
     const before = await page.locator('#meta').textContent();
     await page.click('#call');
-    await expect.poll(() => page.locator('#meta').textContent()).not.toBe(before);
+    await expect.poll(() => page.locator('#meta').textContent(), POLL).not.toBe(before);
   };
   const callAs = async (subject: string) => {
     await page.fill('#subject', subject);
@@ -68,13 +71,17 @@ describe('fitness app in a browser (simulated ChatGPT host)', () => {
     const other = subjects[otherIndex] as string;
 
     await callAs(first);
-    await expect.poll(() => widget.locator('[data-layout]').getAttribute('data-layout')).toBe(layouts[0]);
+    await expect
+      .poll(() => widget.locator('[data-layout]').getAttribute('data-layout'), POLL)
+      .toBe(layouts[0]);
     await callAs(other);
     await expect
-      .poll(() => widget.locator('[data-layout]').getAttribute('data-layout'))
+      .poll(() => widget.locator('[data-layout]').getAttribute('data-layout'), POLL)
       .toBe(layouts[otherIndex]);
     await callAs(first);
-    await expect.poll(() => widget.locator('[data-layout]').getAttribute('data-layout')).toBe(layouts[0]);
+    await expect
+      .poll(() => widget.locator('[data-layout]').getAttribute('data-layout'), POLL)
+      .toBe(layouts[0]);
     // What the page received: results only.
     const meta = await page.locator('#meta').textContent();
     expect(meta).toContain('"booking-layout"');
@@ -83,25 +90,25 @@ describe('fitness app in a browser (simulated ChatGPT host)', () => {
 
   it('shows Cancel buttons once the rollout reaches the user, and maintenance when the kill switch is on', async () => {
     await page.click('[data-change=\'{"action":"rollout","percent":0}\']');
-    await expect.poll(() => page.locator('#flag-state').textContent()).toContain('rollout 0%');
+    await expect.poll(() => page.locator('#flag-state').textContent(), POLL).toContain('rollout 0%');
     await callAs('browser-user-0');
-    await expect.poll(() => widget.locator('footer').textContent()).toContain('Cancel here: not yet');
+    await expect.poll(() => widget.locator('footer').textContent(), POLL).toContain('Cancel here: not yet');
     expect(await widget.locator('button', { hasText: 'Cancel' }).count()).toBe(0);
 
     await page.click('[data-change=\'{"action":"rollout","percent":100}\']');
-    await expect.poll(() => page.locator('#flag-state').textContent()).toContain('rollout 100%');
+    await expect.poll(() => page.locator('#flag-state').textContent(), POLL).toContain('rollout 100%');
     await call();
-    await expect.poll(() => widget.locator('button', { hasText: 'Cancel' }).count()).toBe(4);
+    await expect.poll(() => widget.locator('button', { hasText: 'Cancel' }).count(), POLL).toBe(4);
 
     // The widget calls cancel_booking through window.openai.callTool.
     await widget.locator('button', { hasText: 'Cancel' }).first().click();
-    await expect.poll(() => widget.locator('.status').textContent()).toMatch(/^Cancelled /);
-    await expect.poll(() => widget.locator('button', { hasText: 'Cancel' }).count()).toBe(3);
+    await expect.poll(() => widget.locator('.status').textContent(), POLL).toMatch(/^Cancelled /);
+    await expect.poll(() => widget.locator('button', { hasText: 'Cancel' }).count(), POLL).toBe(3);
 
     await page.click('[data-change=\'{"action":"kill"}\']');
-    await expect.poll(() => page.locator('#flag-state').textContent()).toContain('ACTIVE');
+    await expect.poll(() => page.locator('#flag-state').textContent(), POLL).toContain('ACTIVE');
     await call();
-    await expect.poll(() => widget.locator('.notice.warn').textContent()).toContain('maintenance');
+    await expect.poll(() => widget.locator('.notice.warn').textContent(), POLL).toContain('maintenance');
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });
