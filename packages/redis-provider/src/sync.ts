@@ -74,6 +74,10 @@ export class FlagSetSync {
   private storeVersion = -1;
   /** The next load compares content even if the version is unchanged (after a reconnect). */
   private forceCompare = false;
+  /** The next refresh loads the whole set (a version check or reconnect asked for it). */
+  private fullLoadRequested = false;
+  /** Notices not yet applied. */
+  private readonly notices: FlagSetChangeNotice[] = [];
   /** Where `flags` came from. */
   source: FlagSource | undefined;
   /** The last failure of the first sync, for the error `initialize` reports. */
@@ -200,7 +204,8 @@ export class FlagSetSync {
   private onNotice(notice: FlagSetChangeNotice): void {
     if (this.closed || notice.flagSet !== this.options.flagSet) return;
     if (notice.version === this.storeVersion) return;
-    this.refresh().catch((error: unknown) => {
+    this.notices.push(notice);
+    this.refresh({ fromNotice: true }).catch((error: unknown) => {
       // The periodic check retries; one line, details at debug level.
       this.options.logger.debug(`flag set "${this.options.flagSet}": refresh after a notice failed:`, error);
     });
@@ -211,9 +216,10 @@ export class FlagSetSync {
    * triggers one more load after it (so the last announced change is always fetched).
    * Resolves with whether the flags changed since the call.
    */
-  private refresh(mode: { initial?: boolean; force?: boolean } = {}): Promise<boolean> {
+  private refresh(mode: { initial?: boolean; force?: boolean; fromNotice?: boolean } = {}): Promise<boolean> {
     this.refreshRequested = true;
     if (mode.force) this.forceCompare = true;
+    if (!mode.fromNotice) this.fullLoadRequested = true;
     const initial = mode.initial ?? false;
     this.refreshing ??= this.refreshLoop(initial).finally(() => {
       this.refreshing = undefined;
@@ -225,6 +231,16 @@ export class FlagSetSync {
     let changedAny = false;
     while (this.refreshRequested && !this.closed) {
       this.refreshRequested = false;
+      const notices = this.notices.splice(0);
+      const full = this.fullLoadRequested || this.forceCompare;
+      this.fullLoadRequested = false;
+      if (!full) {
+        const outcome = await this.applyNotices(notices);
+        if (outcome !== 'reload') {
+          if (outcome === 'changed') changedAny = true;
+          continue;
+        }
+      }
       const snapshot = await withTimeout(
         this.options.store.load(this.options.flagSet),
         initial ? Number.POSITIVE_INFINITY : this.options.requestTimeoutMs,
@@ -235,6 +251,41 @@ export class FlagSetSync {
       if (this.apply(snapshot)) changedAny = true;
     }
     return changedAny;
+  }
+
+  /**
+   * Applies single-flag notices by reading only those flags (`FlagStore.loadFlags`), when they
+   * follow the served version without a gap; `'reload'` when a full load is needed instead.
+   */
+  private async applyNotices(notices: FlagSetChangeNotice[]): Promise<'changed' | 'unchanged' | 'reload'> {
+    const store = this.options.store;
+    if (!store.loadFlags || !this.flags || this.source !== 'store' || this.version !== this.storeVersion) {
+      return 'reload';
+    }
+    const fresh = notices.filter((n) => n.version > this.storeVersion).sort((a, b) => a.version - b.version);
+    if (fresh.length === 0) return 'unchanged';
+    const keys = new Set<string>();
+    let expected = this.storeVersion + 1;
+    for (const notice of fresh) {
+      if (notice.version !== expected || !notice.flagKeys) return 'reload';
+      for (const key of notice.flagKeys) keys.add(key);
+      expected++;
+    }
+    const part = await withTimeout(
+      store.loadFlags(this.options.flagSet, [...keys]),
+      this.options.requestTimeoutMs,
+      () => `reading flags of "${this.options.flagSet}" took longer than ${this.options.requestTimeoutMs} ms`,
+    );
+    if (this.closed) return 'unchanged';
+    // Another write landed meanwhile (its notice is on the way) or one was missed: reload.
+    if (part.version !== expected - 1 || this.version !== this.storeVersion) return 'reload';
+    this.storeVersion = part.version;
+    const previous = this.flags;
+    const next = this.compiler.patch(part.flags, part.version);
+    this.warnIssues(previous, next, 'store');
+    const changes = this.install(next, part.version, 'store');
+    if (this.state === 'live') this.notify(this.takeUnannounced());
+    return changeCount(changes) > 0 ? 'changed' : 'unchanged';
   }
 
   /** Swaps a snapshot in; returns whether any flag changed (and notifies unless recovering). */
@@ -276,8 +327,17 @@ export class FlagSetSync {
   private compile(document: FlagSetDocument, version: number, source: FlagSource): CompiledFlagSet {
     const previous = this.flags;
     const compiled = this.compiler.compile(document, version);
+    this.warnIssues(previous, compiled, source);
+    return compiled;
+  }
+
+  /** Warns once per broken definition, not on every reload of an unchanged set. */
+  private warnIssues(
+    previous: CompiledFlagSet | undefined,
+    compiled: CompiledFlagSet,
+    source: FlagSource,
+  ): void {
     for (const issue of compiled.issues) {
-      // Warn once per broken definition, not on every reload of an unchanged set.
       const key = issue.flagKey;
       const id = `${issue.path}\u0000${issue.message}`;
       if (
@@ -293,7 +353,6 @@ export class FlagSetSync {
           `${issue.path}: ${issue.message}`,
       );
     }
-    return compiled;
   }
 
   private install(next: CompiledFlagSet, version: number, source: FlagSource): FlagSetChanges {

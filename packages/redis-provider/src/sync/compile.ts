@@ -6,7 +6,7 @@
 import { type CompiledFlagSet, type FlagSetDocument, type FlagSetUpdate, compileFlagSet } from '@ensign/core';
 
 interface RawDocument {
-  readonly flags: ReadonlyMap<string, string>;
+  readonly flags: Map<string, string>;
   readonly evaluators: string;
   readonly metadata: string;
 }
@@ -44,6 +44,27 @@ export class IncrementalCompiler {
     this.raw = raw;
     this.compiled = next;
     return next;
+  }
+
+  /**
+   * Applies changed flags (`null`: removed) on top of the last compiled set, for a store that
+   * reads single flags (`FlagStore.loadFlags`). Requires a previous {@link compile}.
+   */
+  patch(flags: Readonly<Record<string, unknown>>, version: number): CompiledFlagSet {
+    if (!this.compiled || !this.raw) throw new Error('IncrementalCompiler.patch before compile');
+    const changed: Record<string, unknown> = {};
+    for (const [key, flag] of Object.entries(flags)) {
+      const text = flag === null || flag === undefined ? undefined : JSON.stringify(flag);
+      if (this.raw.flags.get(key) === text) continue;
+      if (text === undefined) this.raw.flags.delete(key);
+      else this.raw.flags.set(key, text);
+      changed[key] = flag ?? null;
+    }
+    this.compiled = this.compiled.update({
+      flags: changed,
+      overlay: { flagSetId: this.flagSet, version },
+    });
+    return this.compiled;
   }
 
   private update(
