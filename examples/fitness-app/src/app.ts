@@ -65,6 +65,7 @@ export interface FitnessApp {
   readonly storeKind: 'redis' | 'memory' | 'custom';
   /** The OpenFeature client the tools evaluate through. */
   readonly flags: Client;
+  /** The users' bookings (sample data, in memory). */
   readonly bookings: BookingRepository;
   /** Logs active kill switches with who flipped them (from the store's audit log). */
   readonly killSwitches: KillSwitchHook;

@@ -7,8 +7,10 @@
 export interface Booking {
   /** Stable id, used by `cancel_booking`. */
   readonly id: string;
+  /** The class, e.g. `Sunrise Yoga`. */
   readonly className: string;
   readonly instructor: string;
+  /** Which of the studio's locations. */
   readonly studio: string;
   /** ISO-8601 start time (UTC). */
   readonly startsAt: string;

@@ -40,7 +40,9 @@ export interface FitnessHttpOptions {
 export interface FitnessHttpServer {
   /** Base URL, e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
+  /** The Node HTTP server, e.g. to add routes or read its address. */
   readonly server: Server;
+  /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
 

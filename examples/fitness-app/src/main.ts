@@ -2,6 +2,7 @@
  * Runs the example app: `PORT` (default 3000), `HOST` (default 127.0.0.1), and `REDIS_URL` to
  * keep the flags in Redis instead of in process. Prints where to look.
  */
+import { pathToFileURL } from 'node:url';
 import { startFitnessApp } from './app.js';
 import { listenFitnessHttp } from './http-server.js';
 
@@ -39,7 +40,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   process.once('SIGTERM', stop);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;

@@ -42,6 +42,7 @@ export interface FitnessServerOptions {
 
 /** What `list_bookings` returns as `structuredContent` (the widget's `toolOutput`). */
 export interface ListBookingsOutput {
+  /** The caller's upcoming bookings; empty in maintenance. */
   bookings: readonly Booking[];
   /** `true` while the kill switch is active: no bookings are shown. */
   maintenance: boolean;
