@@ -12,10 +12,10 @@ import {
   readExperimentEvents,
 } from '@ensign/hooks';
 import { OpenFeature } from '@openfeature/server-sdk';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreProvider } from '../packages/hooks/test/support/core-provider.js';
-import { RedisServer } from './support/redis-server.js';
+import { RedisCluster, RedisServer } from './support/redis-server.js';
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -40,46 +40,54 @@ describe(RedisStreamSink.name, () => {
     await OpenFeature.clearProviders();
   });
 
-  it.each(['script', 'pipeline'] as const)('writes batches (%s mode) and reads them back page by page', async (mode) => {
-    const sink = new RedisStreamSink({ client: redis, maxLen: 1_000_000, mode, key: (e) => `${mode}:{${e.flagSetId}}` });
-    const events: AnalyticsEvent[] = [];
-    for (let i = 0; i < 25; i++) {
-      events.push({
-        type: 'exposure',
-        flagKey: i % 5 === 0 ? 'other' : 'exp',
-        variant: i % 2 ? 'treatment' : 'control',
-        reason: 'TARGETING_MATCH',
-        targetingKey: `u${i}`,
-        flagSetId: 'shop',
-        version: '3',
-        providerName: 'p',
-        timestamp: 1000 + i,
+  it.each(['script', 'pipeline'] as const)(
+    'writes batches (%s mode) and reads them back page by page',
+    async (mode) => {
+      const sink = new RedisStreamSink({
+        client: redis,
+        maxLen: 1_000_000,
+        mode,
+        key: (e) => `${mode}:{${e.flagSetId}}`,
       });
-      events.push({
-        type: 'tracking',
-        eventName: i % 3 ? 'purchase' : 'signup',
-        targetingKey: `u${i}`,
-        value: i,
-        flagSetId: 'shop',
-        details: { currency: 'EUR' },
-        timestamp: 2000 + i,
+      const events: AnalyticsEvent[] = [];
+      for (let i = 0; i < 25; i++) {
+        events.push({
+          type: 'exposure',
+          flagKey: i % 5 === 0 ? 'other' : 'exp',
+          variant: i % 2 ? 'treatment' : 'control',
+          reason: 'TARGETING_MATCH',
+          targetingKey: `u${i}`,
+          flagSetId: 'shop',
+          version: '3',
+          providerName: 'p',
+          timestamp: 1000 + i,
+        });
+        events.push({
+          type: 'tracking',
+          eventName: i % 3 ? 'purchase' : 'signup',
+          targetingKey: `u${i}`,
+          value: i,
+          flagSetId: 'shop',
+          details: { currency: 'EUR' },
+          timestamp: 2000 + i,
+        });
+      }
+      await sink.write(events);
+      expect(await server.cli('XLEN', `${mode}:{shop}`)).toBe('50');
+      const { exposures, conversions } = await readExperimentEvents(redis, {
+        key: `${mode}:{shop}`,
+        flagKey: 'exp',
+        metric: 'purchase',
+        pageSize: 7,
       });
-    }
-    await sink.write(events);
-    expect(await server.cli('XLEN', `${mode}:{shop}`)).toBe('50');
-    const { exposures, conversions } = await readExperimentEvents(redis, {
-      key: `${mode}:{shop}`,
-      flagKey: 'exp',
-      metric: 'purchase',
-      pageSize: 7,
-    });
-    expect(exposures).toEqual(events.filter((e) => e.type === 'exposure' && e.flagKey === 'exp'));
-    expect(conversions).toEqual(events.filter((e) => e.type === 'tracking' && e.eventName === 'purchase'));
+      expect(exposures).toEqual(events.filter((e) => e.type === 'exposure' && e.flagKey === 'exp'));
+      expect(conversions).toEqual(events.filter((e) => e.type === 'tracking' && e.eventName === 'purchase'));
 
-    const capped = new RedisStreamSink({ client: redis, key: `capped-${mode}`, maxLen: 100, mode });
-    for (let i = 0; i < 10; i++) await capped.write(events.concat(events).concat(events).slice(0, 100));
-    expect(Number(await server.cli('XLEN', `capped-${mode}`))).toBeLessThan(1_000); // trimmed (approximately) to 100
-  });
+      const capped = new RedisStreamSink({ client: redis, key: `capped-${mode}`, maxLen: 100, mode });
+      for (let i = 0; i < 10; i++) await capped.write(events.concat(events).concat(events).slice(0, 100));
+      expect(Number(await server.cli('XLEN', `capped-${mode}`))).toBeLessThan(1_000); // trimmed (approximately) to 100
+    },
+  );
 
   it('keeps evaluations going when Redis dies mid-flush, counts the drops, and delivers again after restart', async () => {
     const provider = new CoreProvider(
@@ -146,4 +154,43 @@ describe(RedisStreamSink.name, () => {
     const { conversions } = await readExperimentEvents(redis, { key: 'exposures:{crash}', flagKey: 'exp' });
     expect(conversions.map((c: TrackingEvent) => [c.targetingKey, c.value])).toEqual([['user-3550', 5]]);
   });
+});
+
+describe(`${RedisStreamSink.name} on Redis Cluster`, () => {
+  let cluster: RedisCluster;
+  let client: Cluster;
+  beforeAll(async () => {
+    cluster = await RedisCluster.start(3);
+    client = new Cluster(cluster.startupNodes, { enableOfflineQueue: true });
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await cluster.stop();
+  });
+
+  it.each(['script', 'pipeline'] as const)(
+    'writes each flag set to its own slot-safe stream (%s mode)',
+    async (mode) => {
+      const sink = new RedisStreamSink({ client, mode, key: (e) => `${mode}:{${e.flagSetId}}` });
+      const events: AnalyticsEvent[] = ['a', 'b', 'c', 'd'].flatMap((set) =>
+        Array.from({ length: 5 }, (_, i) => ({
+          type: 'exposure' as const,
+          flagKey: 'f',
+          variant: 'on',
+          targetingKey: `${set}-${i}`,
+          flagSetId: set,
+          timestamp: i,
+        })),
+      );
+      await sink.write(events);
+      for (const set of ['a', 'b', 'c', 'd']) {
+        const { exposures } = await readExperimentEvents(client, {
+          key: `${mode}:{${set}}`,
+          flagKey: 'f',
+          pageSize: 2,
+        });
+        expect(exposures.map((e) => e.targetingKey)).toEqual([0, 1, 2, 3, 4].map((i) => `${set}-${i}`));
+      }
+    },
+  );
 });
