@@ -215,6 +215,17 @@ describe('regex (extension)', () => {
     expect(run(rule, { t: 'Hello', p: '[' })).toBeNull();
   });
 
+  it('never mixes up cached patterns from the context', () => {
+    const rule = { regex: [{ var: 't' }, { var: 'p' }, { var: 'f' }] };
+    // An invalid pair first, then valid pairs that a naive cache key would confuse with it.
+    expect(run(rule, { t: 'a/x', p: 'x', f: 'i/' })).toBeNull();
+    expect(run(rule, { t: 'a/x', p: '/x', f: 'i' })).toBe(true);
+    expect(run(rule, { t: '123', p: 123 })).toBeNull();
+    expect(run(rule, { t: '123', p: '123' })).toBe(true);
+    expect(run(rule, { t: 'A', p: 'a', f: 'i' })).toBe(true);
+    expect(run(rule, { t: 'A', p: 'a' })).toBe(false);
+  });
+
   it('does not backtrack: (a+)+$ against 100,000 a and a ! is a plain non-match', () => {
     const text = `${'a'.repeat(100_000)}!`;
     expect(run({ regex: [{ var: 't' }, '(a+)+$'] }, { t: text })).toBe(false);

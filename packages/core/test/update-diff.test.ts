@@ -1,4 +1,4 @@
-import { ErrorCode } from '@openfeature/core';
+import { ErrorCode, type EvaluationContext, type JsonValue } from '@openfeature/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CompiledFlagSet, FlagSetValidationError, compileFlagSet, diffFlagSets } from '../src/index.js';
@@ -193,11 +193,16 @@ describe('update and diff agree with recompiling (property)', () => {
 
         const updated = before.update({
           flags: { ...Object.fromEntries(changes.removed.map((k) => [k, null])), ...flagsB },
-          evaluators: evalsB,
+          evaluators: evalsB as unknown as Record<string, JsonValue>,
         });
         expect(diffFlagSets(updated, after)).toEqual({ added: [], removed: [], changed: [] });
         expect(updated.keys().sort()).toEqual(after.keys().sort());
-        for (const context of [{ tier: 'pro', country: 'US' }, { tier: 'free', country: 'FR' }, {}]) {
+        const contexts: EvaluationContext[] = [
+          { tier: 'pro', country: 'US' },
+          { tier: 'free', country: 'FR' },
+          {},
+        ];
+        for (const context of contexts) {
           for (const key of after.keys()) {
             expect(updated.evaluate(key, 'boolean', false, context)).toEqual(
               after.evaluate(key, 'boolean', false, context),

@@ -40,7 +40,11 @@ export function compilePattern(pattern: unknown, flags: unknown): RE2JS | null {
 }
 
 function cachedPattern(pattern: unknown, flags: unknown): RE2JS | null {
-  const key = `${String(flags ?? '')}/${String(pattern)}`;
+  if (typeof pattern !== 'string' || (typeof flags !== 'string' && flags !== undefined && flags !== null))
+    return null;
+  // Length-prefixed, so no flags/pattern pair can pass for another.
+  const flagText = flags ?? '';
+  const key = `${flagText.length}:${flagText}${pattern}`;
   let re = dynamicCache.get(key);
   if (re === undefined) {
     re = compilePattern(pattern, flags);
