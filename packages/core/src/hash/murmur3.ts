@@ -123,7 +123,21 @@ export function murmur3Prefix(prefix: string): Murmur3State {
 
 /** `murmur3(prefix + text)` where `state = murmur3Prefix(prefix)`. */
 export function murmur3From(state: Murmur3State, text: string): number {
-  return run(state, text, true);
+  // The hot path of `fractional`: an ASCII targeting key after a flag key of any length, one byte
+  // per code unit and no encoding branch. Anything else takes the general path from the start.
+  let { h, k, n } = state;
+  const len = text.length;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return run(state, text, true);
+    k |= c << (8 * n);
+    if (++n === 4) {
+      h = mixBlock(h, k);
+      k = 0;
+      n = 0;
+    }
+  }
+  return finish(h, k, n, state.length + len);
 }
 
 /**
@@ -131,6 +145,8 @@ export function murmur3From(state: Murmur3State, text: string): number {
  * 2^31 - 1 without BigInt (the product is split so no intermediate exceeds 2^53).
  */
 export function bucketOf(hash: number, totalWeight: number): number {
+  // With hash < 2^32 and totalWeight <= 2^21 the product stays below 2^53: exact as one double.
+  if (totalWeight <= 0x200000) return Math.floor((hash * totalWeight) / 4294967296);
   const hi = hash >>> 16;
   const lo = hash & 0xffff;
   const a = hi * totalWeight; // < 2^47

@@ -7,9 +7,9 @@
 import { bucketOf, murmur3, murmur3From, murmur3Prefix } from '../../hash/murmur3.js';
 import { compileArgs, constantValue, literal } from '../compile.js';
 import type { Compiled, OperatorCompiler } from '../types.js';
-import { ownProperty } from './standard.js';
 
 const MAX_TOTAL_WEIGHT = 2147483647;
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Buckets ready to pick from: variant names and cumulative weights. */
 interface Buckets {
@@ -65,9 +65,10 @@ export const fractionalOp: OperatorCompiler = (args, scope, _compile, rawArgs) =
   const prefix = murmur3Prefix(scope.flagKey);
 
   const defaultHash = (root: Readonly<Record<string, unknown>>): number | undefined => {
-    const targetingKey = ownProperty(root, 'targetingKey');
+    // `root` is always the context object, so a direct own-property check is enough.
+    const targetingKey = hasOwn.call(root, 'targetingKey') ? root.targetingKey : undefined;
     if (targetingKey === undefined || targetingKey === null || targetingKey === '') return undefined;
-    return murmur3From(prefix, String(targetingKey));
+    return murmur3From(prefix, typeof targetingKey === 'string' ? targetingKey : String(targetingKey));
   };
 
   // The common shape: every argument a bucket literal, known at compile time.

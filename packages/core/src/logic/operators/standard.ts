@@ -52,25 +52,47 @@ function compileVarPath(path: string, scope: CompileScope): (data: unknown) => u
   return (data) => readPath(data, segments);
 }
 
+/**
+ * `{"var": "tier"}`, the most common node: one own-property read, no fallback rule, no call
+ * through `ownProperty` for the usual object context.
+ */
+function readOwnKey(key: string): Compiled {
+  return (data) => {
+    if (typeof data === 'object' && data !== null) {
+      return hasOwn.call(data, key) ? ((data as Record<string, unknown>)[key] ?? null) : null;
+    }
+    return ownProperty(data, key) ?? null;
+  };
+}
+
 const varOp: OperatorCompiler = (args, scope, _compile, rawArgs) => {
   const [pathNode, fallbackNode] = compileArgs(args.slice(0, 2), scope, rawArgs);
   const fallback = fallbackNode ?? literal(null);
   const staticPath = pathNode ? constantValue(pathNode) : { value: '' };
-  if (staticPath) {
-    const value = staticPath.value;
-    const read = compileVarPath(value === null || value === undefined ? '' : String(value), scope);
-    return (data, root) => {
-      const found = read(data);
-      return found === undefined || found === null ? fallback(data, root) : found;
-    };
-  }
+  if (!staticPath) return dynamicVar(pathNode!, fallback, scope);
+  const value = staticPath.value;
+  const path = value === null || value === undefined ? '' : String(value);
+  const flagd = !scope.inElementScope && path.split('.')[0] === FLAGD_PREFIX;
+  if (!fallbackNode && path !== '' && !path.includes('.') && !flagd) return readOwnKey(path);
+  const read = compileVarPath(path, scope);
   return (data, root) => {
-    const path = pathNode!(data, root);
-    const read = compileVarPath(path === null || path === undefined ? '' : String(path), scope);
     const found = read(data);
     return found === undefined || found === null ? fallback(data, root) : found;
   };
 };
+
+/**
+ * A `var` whose path is itself a rule. Kept apart from `varOp` so that the closures of static
+ * paths do not share (and keep alive) a context that holds the compile scope.
+ */
+function dynamicVar(pathNode: Compiled, fallback: Compiled, scope: CompileScope): Compiled {
+  return (data, root) => {
+    const path = pathNode(data, root);
+    const read = compileVarPath(path === null || path === undefined ? '' : String(path), scope);
+    const found = read(data);
+    return found === undefined || found === null ? fallback(data, root) : found;
+  };
+}
 
 /**
  * Keys whose value is absent, as flagd-core reads them: `null` and `""` count as present, and the
@@ -122,6 +144,15 @@ const ifOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
   if (parts.length === 0) return literal(null);
   if (parts.length === 3) {
     const [cond, then, otherwise] = parts as [Compiled, Compiled, Compiled];
+    // `if cond → "B" else …`: a literal branch is returned, not called.
+    const thenConst = constantValue(then);
+    if (thenConst) {
+      const thenValue = thenConst.value;
+      return (data, root) => {
+        const test = cond(data, root);
+        return test === true || (test !== false && truthy(test)) ? thenValue : otherwise(data, root);
+      };
+    }
     return (data, root) => (truthy(cond(data, root)) ? then(data, root) : otherwise(data, root));
   }
   return (data, root) => {
@@ -139,7 +170,7 @@ const andOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
     const [a, b] = parts as [Compiled, Compiled];
     return (data, root) => {
       const first = a(data, root);
-      return truthy(first) ? b(data, root) : first;
+      return first === true || (first !== false && truthy(first)) ? b(data, root) : first;
     };
   }
   return (data, root) => {
@@ -210,6 +241,16 @@ const inOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
   ) {
     const set = new Set(constHaystack.value as string[]);
     return (data, root) => set.has(needle(data, root) as string);
+  }
+  // A short literal list: the strict comparisons `indexOf` would make, without the call.
+  if (constHaystack && Array.isArray(constHaystack.value)) {
+    const items: readonly unknown[] = constHaystack.value;
+    const count = items.length;
+    return (data, root) => {
+      const value = needle(data, root);
+      for (let i = 0; i < count; i++) if (items[i] === value) return true;
+      return false;
+    };
   }
   return (data, root) => {
     const within = haystack(data, root);
