@@ -264,6 +264,21 @@ export function testFlagStore(
       );
     });
 
+    it('compare-and-set under a race: of two writes expecting the same version, exactly one lands', async () => {
+      const s = await store();
+      const set = newSet('cas-race');
+      await s.putFlag(set, 'a', boolFlag());
+      const outcomes = await Promise.allSettled([
+        s.patchFlag(set, 'a', { state: 'DISABLED' }, { expectedVersion: 1, actor: 'x' }),
+        s.patchFlag(set, 'a', { defaultVariant: 'on' }, { expectedVersion: 1, actor: 'y' }),
+      ]);
+      expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(VersionConflictError);
+      expect(await s.version(set)).toBe(2);
+      expect(await s.history(set)).toHaveLength(2);
+    });
+
     it('concurrent writers without expectedVersion: every write lands, versions advance one each', async () => {
       const s = await store();
       const set = newSet('race');
