@@ -92,6 +92,8 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 export class EventPipeline {
   private queue: AnalyticsEvent[] = [];
+  /** Index of the oldest waiting event: taking a batch moves it instead of shifting the array. */
+  private head = 0;
   private readonly sinks: readonly { sink: Sink; name: string; stats: SinkStats }[];
   private readonly maxQueueSize: number;
   private readonly batchSize: number;
@@ -140,14 +142,15 @@ export class EventPipeline {
       this.dropped.closed++;
       return false;
     }
-    if (this.queue.length >= this.maxQueueSize) {
+    const waiting = this.queue.length - this.head;
+    if (waiting >= this.maxQueueSize) {
       this.dropped.queueFull++;
       this.noteDrops(1, 'queue full');
       return false;
     }
     this.queue.push(event);
     this.enqueued++;
-    if (this.queue.length >= this.batchSize && this.draining === undefined && !this.sizeFlushScheduled) {
+    if (waiting + 1 >= this.batchSize && this.draining === undefined && !this.sizeFlushScheduled) {
       this.sizeFlushScheduled = true;
       // A timer, not a microtask: the write must not run in the evaluation's turn of the loop.
       unrefTimeout(() => {
@@ -197,7 +200,7 @@ export class EventPipeline {
     for (const { name, stats } of this.sinks) sinks[name] = { ...stats };
     return {
       enqueued: this.enqueued,
-      queued: this.queue.length,
+      queued: this.queue.length - this.head,
       batches: this.batches,
       dropped: { ...this.dropped },
       sinks,
@@ -205,9 +208,23 @@ export class EventPipeline {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
-      this.queue = batch === this.queue ? [] : this.queue.slice(this.batchSize);
+    while (this.queue.length > this.head) {
+      let batch: AnalyticsEvent[];
+      if (this.head === 0 && this.queue.length <= this.batchSize) {
+        batch = this.queue;
+        this.queue = [];
+      } else {
+        batch = this.queue.slice(this.head, this.head + this.batchSize);
+        this.head += batch.length;
+        if (this.head >= this.queue.length) {
+          this.queue = [];
+          this.head = 0;
+        } else if (this.head >= 4096 && this.head * 2 >= this.queue.length) {
+          // Drop the consumed prefix once it outweighs what is left.
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
+      }
       this.batches++;
       await Promise.all(this.sinks.map((entry) => this.deliver(entry, batch)));
     }

@@ -56,6 +56,23 @@ describe(EventPipeline.name, () => {
     });
   });
 
+  it('delivers a long queue in order across many batches, including while events keep arriving', async () => {
+    const seen: number[] = [];
+    const pipeline = new EventPipeline({
+      sinks: [new CallbackSink({ onBatch: (b) => void seen.push(...b.map((e) => e.timestamp)) })],
+      batchSize: 7,
+      maxQueueSize: 20_000,
+      flushIntervalMs: 60_000,
+    });
+    for (let i = 0; i < 10_000; i++) pipeline.push(event(i));
+    const flushing = pipeline.flush();
+    for (let i = 10_000; i < 12_000; i++) pipeline.push(event(i));
+    await flushing;
+    await pipeline.close();
+    expect(seen).toEqual(Array.from({ length: 12_000 }, (_, i) => i));
+    expect(pipeline.stats()).toMatchObject({ enqueued: 12_000, queued: 0, batches: Math.ceil(12_000 / 7) });
+  });
+
   it('names the option at fault', () => {
     expect(() => new EventPipeline({ sinks: [], batchSize: 0 })).toThrow(
       /`batchSize` must be a positive number/,
