@@ -135,6 +135,19 @@ describe(`${CompiledFlagSet.name}.evaluate: flagd's reason table`, () => {
     });
   });
 
+  it('hands out prepared results: a successful evaluation allocates no result object', () => {
+    const pro = flags.evaluate('targeted', 'string', 'x', { tier: 'pro' });
+    expect(flags.evaluate('targeted', 'string', 'y', { tier: 'pro', other: 1 })).toBe(pro);
+    expect(flags.evaluate('static', 'boolean', false)).toBe(
+      flags.evaluate('static', 'boolean', true, { a: 1 }),
+    );
+    expect(flags.evaluate('targeted', 'string', 'x', { tier: 'free' })).toBe(
+      flags.evaluate('targeted', 'string', 'x'),
+    );
+    const [first] = flags.evaluateAll({ tier: 'pro' });
+    expect(flags.evaluateAll({ tier: 'free' })[0]).toBe(first);
+  });
+
   it('returns frozen results and values that callers cannot mutate', () => {
     const result = flags.evaluate('object', 'object', {});
     expect(Object.isFrozen(result.value)).toBe(true);
