@@ -3,7 +3,12 @@
  * it talks MCP to this server over Streamable HTTP (`tools/list`, `resources/read`,
  * `tools/call` with `_meta["openai/subject"]`), loads the `ui://` template into an iframe, sets
  * `window.openai` (`toolOutput` = `structuredContent`, `toolResponseMetadata` = `_meta`) and fires
- * `openai:set_globals` when a new result arrives. Demo controls flip flags in the store.
+ * `openai:set_globals` when a new result arrives. It can play an MCP Apps host instead (the
+ * `_meta.ui.resourceUri` template, `ui/initialize` handshake and `ui/notifications/tool-result`
+ * over `postMessage`). Demo controls flip flags in the store.
+ *
+ * The frame is same-origin so the page can set `window.openai` in it; ChatGPT isolates widgets on
+ * their own origin.
  */
 
 /** The host page's HTML. `mcpPath` and `controlsPath` are where this server mounts them. */
@@ -48,6 +53,7 @@ pre { white-space: pre-wrap; word-break: break-word; font-size: 12px; background
     <section>
       <h2>The user (sent as request <code>_meta</code>)</h2>
       <label>openai/subject <input id="subject" value="user-1" size="18"> <button id="random">random user</button></label>
+      <label>host <select id="host-kind"><option value="openai">ChatGPT (window.openai)</option><option value="mcp-apps">MCP Apps (postMessage)</option></select></label>
       <label>openai/organization <select id="organization"><option value="">(none)</option><option>acme-gyms</option><option>other-gym</option></select></label>
       <button class="primary" id="call">Call list_bookings</button>
     </section>
@@ -111,16 +117,51 @@ pre { white-space: pre-wrap; word-break: break-word; font-size: 12px; background
     },
   };
 
+  // MCP Apps: JSON-RPC over postMessage with the frame, after the ui/initialize handshake.
+  let appReady = false;
+  let lastResult;
+  const frameWindow = () => $('widget').contentWindow;
+  const postToApp = (message) => frameWindow().postMessage(Object.assign({ jsonrpc: '2.0' }, message), '*');
+  function deliverToApp() {
+    if (!appReady || !lastResult) return;
+    postToApp({ method: 'ui/notifications/tool-input', params: { arguments: {} } });
+    postToApp({ method: 'ui/notifications/tool-result', params: lastResult });
+  }
+  window.addEventListener('message', async (event) => {
+    const message = event.data;
+    if (event.source !== frameWindow() || !message || message.jsonrpc !== '2.0' || !message.method) return;
+    const reply = (body) => message.id !== undefined && postToApp(Object.assign({ id: message.id }, body));
+    if (message.method === 'ui/initialize') {
+      reply({ result: { protocolVersion: '2026-01-26', hostInfo: { name: 'ensign-simulated-host', version: '0.1.0' },
+        hostCapabilities: { serverTools: {} }, hostContext: { theme: 'light', displayMode: 'inline', locale: navigator.language || 'en-US' } } });
+    } else if (message.method === 'ui/notifications/initialized') {
+      appReady = true;
+      deliverToApp();
+    } else if (message.method === 'tools/call') {
+      try {
+        reply({ result: await callTool(message.params.name, message.params.arguments || {}) });
+      } catch (error) {
+        reply({ error: { code: -32603, message: String(error.message || error) } });
+      }
+    } else {
+      reply({ error: { code: -32601, message: 'not supported by this simulated host: ' + message.method } });
+    }
+  });
+
   let template;
+  const hostKind = () => $('host-kind').value;
   async function loadWidget() {
     const { tools } = await mcp('tools/list', {});
-    const tool = tools.find((t) => t.name === 'list_bookings');
-    const uri = tool && tool._meta && tool._meta['openai/outputTemplate'];
+    const meta = (tools.find((t) => t.name === 'list_bookings') || {})._meta || {};
+    const uri = hostKind() === 'openai' ? meta['openai/outputTemplate'] : meta.ui && meta.ui.resourceUri;
     const { contents } = await mcp('resources/read', { uri });
     template = contents[0].text;
-    const bootstrap = '<script>window.openai = parent.ensignHost.bridgeFor(window);<\\/script>';
+    widgetWindow = undefined;
+    appReady = false;
+    const bootstrap = hostKind() === 'openai' ? '<script>window.openai = parent.ensignHost.bridgeFor(window);<\\/script>' : '';
     $('widget').srcdoc = template.replace('<head>', '<head>' + bootstrap);
   }
+  $('host-kind').addEventListener('change', () => { template = undefined; lastResult = undefined; $('widget').srcdoc = ''; });
 
   async function listBookings() {
     try {
@@ -128,7 +169,12 @@ pre { white-space: pre-wrap; word-break: break-word; font-size: 12px; background
       $('assistant').textContent = (result.content || []).map((c) => c.text).join('\\n');
       $('meta').textContent = JSON.stringify(result._meta || null, null, 2);
       if (!template) await loadWidget();
-      setGlobals({ toolInput: {}, toolOutput: result.structuredContent || null, toolResponseMetadata: result._meta || null });
+      if (hostKind() === 'openai') {
+        setGlobals({ toolInput: {}, toolOutput: result.structuredContent || null, toolResponseMetadata: result._meta || null });
+      } else {
+        lastResult = result;
+        deliverToApp();
+      }
     } catch (error) {
       $('assistant').textContent = String(error);
     }

@@ -19,6 +19,13 @@ import { BOOKINGS_KILL_SWITCH, CANCEL_BOOKING, WIDGET_FLAGS } from './flag-keys.
 export const WIDGET_URI = 'ui://fitness/bookings.html';
 /** The Apps SDK's MIME type for a widget template. */
 export const WIDGET_MIME_TYPE = 'text/html+skybridge';
+/**
+ * The same widget for hosts of the open MCP Apps standard, referenced by `_meta.ui.resourceUri`.
+ * A resource has one MIME type, so the standard's gets its own URI.
+ */
+export const MCP_APP_URI = 'ui://fitness/bookings.mcp-app.html';
+/** The MCP Apps MIME type for an HTML view. */
+export const MCP_APP_MIME_TYPE = 'text/html;profile=mcp-app';
 
 /** The answer of every tool while the kill switch is active. */
 export const MAINTENANCE_MESSAGE =
@@ -80,10 +87,11 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
   const { flags, bookings } = options;
   const server = new McpServer({ name: 'ensign-fitness', version: '0.1.0' });
 
+  const widgetDescription = 'Shows the user’s upcoming fitness class bookings.';
   server.registerResource(
     'bookings-widget',
     WIDGET_URI,
-    { title: 'Your bookings', description: 'The bookings widget', mimeType: WIDGET_MIME_TYPE },
+    { title: 'Your bookings', description: widgetDescription, mimeType: WIDGET_MIME_TYPE },
     async (uri) => ({
       contents: [
         {
@@ -91,11 +99,26 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
           mimeType: WIDGET_MIME_TYPE,
           text: await options.widgetHtml(),
           _meta: {
-            'openai/widgetDescription': 'Shows the user’s upcoming fitness class bookings.',
+            'openai/widgetDescription': widgetDescription,
             'openai/widgetPrefersBorder': true,
             // Script and styles are inline and the widget fetches nothing: no domains to allow.
             'openai/widgetCSP': { connect_domains: [], resource_domains: [] },
           },
+        },
+      ],
+    }),
+  );
+  server.registerResource(
+    'bookings-mcp-app',
+    MCP_APP_URI,
+    { title: 'Your bookings', description: widgetDescription, mimeType: MCP_APP_MIME_TYPE },
+    async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: MCP_APP_MIME_TYPE,
+          text: await options.widgetHtml(),
+          _meta: { ui: { prefersBorder: true, csp: { connectDomains: [], resourceDomains: [] } } },
         },
       ],
     }),
@@ -109,6 +132,7 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
       annotations: { readOnlyHint: true },
       _meta: {
         'openai/outputTemplate': WIDGET_URI,
+        ui: { resourceUri: MCP_APP_URI },
         // The widget calls cancel_booking itself (the Cancel button).
         'openai/widgetAccessible': true,
         'openai/toolInvocation/invoking': 'Looking up your bookings…',

@@ -12,6 +12,8 @@ import { BOOKING_LAYOUT, CANCEL_BOOKING, FLAG_SET, WIDGET_FLAGS } from '../src/f
 import {
   CANCEL_NOT_AVAILABLE_MESSAGE,
   MAINTENANCE_MESSAGE,
+  MCP_APP_MIME_TYPE,
+  MCP_APP_URI,
   WIDGET_MIME_TYPE,
   WIDGET_URI,
 } from '../src/server.js';
@@ -43,6 +45,9 @@ describe('fitness app over MCP (memory store)', () => {
     expect(tools.map((tool) => tool.name).sort()).toEqual(['cancel_booking', 'list_bookings']);
     const list = tools.find((tool) => tool.name === 'list_bookings');
     expect(list?._meta?.['openai/outputTemplate']).toBe(WIDGET_URI);
+    expect(list?._meta?.ui).toEqual({ resourceUri: MCP_APP_URI });
+    const mcpApp = await mcp.client.readResource({ uri: MCP_APP_URI });
+    expect(mcpApp.contents[0]?.mimeType).toBe(MCP_APP_MIME_TYPE);
 
     const { contents } = await mcp.client.readResource({ uri: WIDGET_URI });
     expect(contents).toHaveLength(1);

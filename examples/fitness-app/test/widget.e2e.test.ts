@@ -111,4 +111,18 @@ describe('fitness app in a browser (simulated ChatGPT host)', () => {
     await expect.poll(() => widget.locator('.notice.warn').textContent(), POLL).toContain('maintenance');
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('renders the same widget for an MCP Apps host (postMessage handshake, tool-result message)', async () => {
+    await page.click('[data-change=\'{"action":"revive"}\']');
+    await expect.poll(() => page.locator('#flag-state').textContent(), POLL).toContain('released');
+    await page.selectOption('#host-kind', 'mcp-apps');
+    await callAs('browser-user-1');
+    const expected = await layoutOf('browser-user-1');
+    await expect.poll(() => widget.locator('[data-layout]').getAttribute('data-layout'), POLL).toBe(expected);
+    expect(await widget.locator('html').getAttribute('data-host')).toBe('mcp-apps');
+    // Rollout is still 100%: the Cancel button works through the host's tools/call proxy.
+    await widget.locator('button', { hasText: 'Cancel' }).first().click();
+    await expect.poll(() => widget.locator('.status').textContent(), POLL).toMatch(/^Cancelled /);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });

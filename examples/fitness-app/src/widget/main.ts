@@ -1,33 +1,27 @@
 /**
- * The widget's script (runs in the host's iframe). Data comes from `window.openai.toolOutput` (the
- * tool result's `structuredContent`); flags come from the tool result's `_meta` through Ensign's
- * web provider, read with the ordinary OpenFeature web SDK. Re-renders when the host delivers a
- * new tool result (`openai:set_globals`) and when the flags change (`PROVIDER_CONFIGURATION_CHANGED`).
+ * The widget's script (runs in the host's iframe). Data comes from the tool result's
+ * `structuredContent` (ChatGPT's `window.openai.toolOutput`, or the MCP Apps tool-result message);
+ * flags come from the tool result's `_meta` through Ensign's web provider, read with the ordinary
+ * OpenFeature web SDK. Re-renders when the host delivers a new tool result and when the flags
+ * change (`PROVIDER_CONFIGURATION_CHANGED`).
  */
 import { WidgetFlagProvider } from '@ensign/widget-provider/widget';
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import type { Booking } from '../bookings.js';
 import { BOOKING_LAYOUT, CANCEL_BOOKING, LAYOUTS, type Layout, WIDGET_FLAGS } from '../flag-keys.js';
+import { connectHost } from './host-bridge.js';
 import { renderWidget } from './render.js';
 
-/** What this widget uses of ChatGPT's `window.openai`. */
-interface OpenAiGlobals {
-  toolOutput?: unknown;
-  theme?: string;
-  callTool?: (name: string, args: Record<string, unknown>) => Promise<unknown>;
-}
-
-const SET_GLOBALS_EVENT = 'openai:set_globals';
-
-const host = (): OpenAiGlobals | undefined => (window as { openai?: OpenAiGlobals }).openai;
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // Variants are persisted in widget state so that reopening an old message shows the layout it
-// showed then. The model can read widget state; layout names are fine for it to see.
+// showed then. The model can read widget state; layout names are fine for it to see. The provider
+// is set before the host bridge connects, so it cannot miss an MCP Apps tool-result message.
 const provider = new WidgetFlagProvider({ persistToWidgetState: true });
 OpenFeature.setProvider(provider);
 const flags = OpenFeature.getClient();
+const host = connectHost();
 
 const pending = new Set<string>();
 const cancelled = new Set<string>();
@@ -71,15 +65,10 @@ function resultText(result: unknown): string {
 }
 
 async function cancel(bookingId: string): Promise<void> {
-  const callTool = host()?.callTool;
-  if (!callTool) {
-    status = 'This host does not let widgets call tools.';
-    return render();
-  }
   pending.add(bookingId);
   render();
   try {
-    const result = await callTool('cancel_booking', { bookingId });
+    const result = await host.callTool('cancel_booking', { bookingId });
     const structured = isRecord(result) ? result.structuredContent : undefined;
     if (isRecord(structured) && structured.cancelled === true) cancelled.add(bookingId);
     status = resultText(result) || 'Done.';
@@ -94,13 +83,14 @@ async function cancel(bookingId: string): Promise<void> {
 function render(): void {
   const root = document.getElementById('root');
   if (!root) return;
-  const theme = host()?.theme;
+  const theme = host.theme();
   if (theme) document.documentElement.dataset.theme = theme;
+  document.documentElement.dataset.host = host.kind;
   const { layout, explanation } = currentLayout();
   renderWidget(
     root,
     {
-      ...bookingsFrom(host()?.toolOutput),
+      ...bookingsFrom(host.toolOutput()),
       layout,
       layoutExplanation: explanation,
       ...cancelState(),
@@ -113,10 +103,9 @@ function render(): void {
 
 flags.addHandler(ProviderEvents.Ready, render);
 flags.addHandler(ProviderEvents.ConfigurationChanged, render);
-window.addEventListener(SET_GLOBALS_EVENT, (event) => {
-  const globals = (event as CustomEvent<{ globals?: Record<string, unknown> }>).detail?.globals;
-  // A new tool result starts a fresh view; other globals (theme, widget state) keep the status.
-  if (!globals || 'toolOutput' in globals) status = '';
+host.onChange((newResult) => {
+  // A new tool result starts a fresh view; other changes (theme, widget state) keep the status.
+  if (newResult) status = '';
   render();
 });
 render();
