@@ -315,3 +315,42 @@ describe('prototype safety', () => {
     ]);
   });
 });
+
+describe('rule text never becomes code', () => {
+  const nasty = [
+    '"]);globalThis.__pwned=1;//',
+    "'];globalThis.__pwned=1;//",
+    '`${globalThis.__pwned=1}`',
+    '*/globalThis.__pwned=1;/*',
+    'a\\"b',
+    'line\nbreak\u2028\u2029',
+    '\\u0022);globalThis.__pwned=1;//',
+    '__proto__',
+    '</script>',
+  ];
+
+  it.each(nasty)('var path and literals %j are data', (text) => {
+    const g = globalThis as Record<string, unknown>;
+    const rule = {
+      if: [
+        {
+          and: [
+            { '==': [{ var: text }, text] },
+            { in: [{ var: 'tier' }, [text, 'pro']] },
+            { '!': [{ '===': [text, 'x'] }] },
+          ],
+        },
+        'a',
+        'b',
+      ],
+    };
+    for (const codegen of [true, false]) {
+      const flags = compileFlagSet(ruleDocument(rule, 1), { codegen } as never);
+      const hit = JSON.parse(`{${JSON.stringify(text)}: ${JSON.stringify(text)}, "tier": "pro"}`);
+      // A dotted path reads nested properties, so only dot-free texts find their own key.
+      expect(flags.evaluate('f', 'string', 'x', hit).value).toBe(text.includes('.') ? 'b' : 'a');
+      expect(flags.evaluate('f', 'string', 'x', { tier: 'pro' }).value).toBe('b');
+      expect(g.__pwned).toBeUndefined();
+    }
+  });
+});
