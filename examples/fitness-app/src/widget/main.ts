@@ -24,6 +24,7 @@ const flags = OpenFeature.getClient();
 const host = connectHost();
 
 const pending = new Set<string>();
+/** Cancelled since the last tool result, hidden until the host delivers a fresh list. */
 const cancelled = new Set<string>();
 let status = '';
 
@@ -104,8 +105,12 @@ function render(): void {
 flags.addHandler(ProviderEvents.Ready, render);
 flags.addHandler(ProviderEvents.ConfigurationChanged, render);
 host.onChange((newResult) => {
-  // A new tool result starts a fresh view; other changes (theme, widget state) keep the status.
-  if (newResult) status = '';
+  // A new tool result starts a fresh view (the server's list already lacks what was cancelled);
+  // other changes (theme, widget state) keep the status.
+  if (newResult) {
+    status = '';
+    cancelled.clear();
+  }
   render();
 });
 render();
