@@ -187,6 +187,32 @@ describe('random rules and contexts', () => {
     );
   });
 
+  it('give the same results with and without code generation (property)', () => {
+    fc.assert(
+      fc.property(
+        targetingRule,
+        rule,
+        fc.array(context, { minLength: 1, maxLength: 3 }),
+        (targeting, evaluator, contexts) => {
+          const document = ruleDocument(targeting, evaluator);
+          const generated = compileFlagSet(document, { invalidFlags: 'isolate', codegen: true } as never);
+          const closures = compileFlagSet(document, { invalidFlags: 'isolate', codegen: false } as never);
+          for (const ctx of contexts) {
+            const a = generated.evaluate('f', 'string', 'x', ctx);
+            const b = closures.evaluate('f', 'string', 'x', ctx);
+            expect([a.value, a.variant, a.reason, a.errorCode]).toEqual([
+              b.value,
+              b.variant,
+              b.reason,
+              b.errorCode,
+            ]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   const everyOperator = {
     or: [
       { '==': [{ var: 'deep' }, 'x'] },
