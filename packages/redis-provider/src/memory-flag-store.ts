@@ -23,7 +23,7 @@ import {
   DEFAULT_MAX_LOG_LENGTH,
   DEFAULT_MAX_WRITE_RETRIES,
 } from './store/base-flag-store.js';
-import { checkFlagSetId, clone, emptyDocument } from './store/document.js';
+import { checkFlagSetId, clone, emptyDocument, own, setOwn } from './store/document.js';
 import { type WritePlan, entryTouchesFlag, planWrite } from './store/plan-write.js';
 
 /** Options of {@link MemoryFlagStore}. */
@@ -90,7 +90,7 @@ export class MemoryFlagStore extends BaseFlagStore {
     const flags: Record<string, FlagDefinition | null> = {};
     for (const key of flagKeys) {
       const flag = set && Object.hasOwn(set.document.flags, key) ? set.document.flags[key] : undefined;
-      flags[key] = flag === undefined ? null : clone(flag);
+      setOwn(flags, key, flag === undefined ? null : clone(flag));
     }
     return { flagSet, version: set?.version ?? 0, flags };
   }
@@ -136,7 +136,7 @@ export class MemoryFlagStore extends BaseFlagStore {
     if (flagKey === undefined || !set) return this.snapshotOf(flagSet);
     const { flags, ...rest } = set.document;
     const document: FlagSetDocument = { ...clone(rest), flags: {} };
-    if (Object.hasOwn(flags, flagKey)) document.flags[flagKey] = clone(flags[flagKey]!);
+    if (Object.hasOwn(flags, flagKey)) setOwn(document.flags, flagKey, clone(flags[flagKey]!));
     return { flagSet, version: set.version, document };
   }
 
@@ -153,7 +153,8 @@ export class MemoryFlagStore extends BaseFlagStore {
     if (!holds && guard === 'flag' && plan.flagKey !== undefined) {
       const now = set?.document ?? emptyDocument();
       holds =
-        JSON.stringify(now.flags[plan.flagKey]) === JSON.stringify(snapshot.document.flags[plan.flagKey]) &&
+        JSON.stringify(own(now.flags, plan.flagKey)) ===
+          JSON.stringify(own(snapshot.document.flags, plan.flagKey)) &&
         JSON.stringify(now.$evaluators) === JSON.stringify(snapshot.document.$evaluators);
     }
     if (!holds) return { committed: false, actualVersion };
@@ -182,7 +183,7 @@ export class MemoryFlagStore extends BaseFlagStore {
       // Apply the change, not the planned document: other flags may have changed since the
       // snapshot. In place: stored objects never leave the store uncopied.
       const { flags } = set.document;
-      for (const [key, flag] of Object.entries(plan.put)) flags[key] = clone(flag) as FlagDefinition;
+      for (const [key, flag] of Object.entries(plan.put)) setOwn(flags, key, clone(flag) as FlagDefinition);
       for (const key of plan.remove) delete flags[key];
     }
     const entry: AuditEntry = {

@@ -42,7 +42,7 @@ import {
   DEFAULT_MAX_LOG_LENGTH,
   DEFAULT_MAX_WRITE_RETRIES,
 } from './store/base-flag-store.js';
-import { checkFlagSetId, decodeFlag, encodeFlag } from './store/document.js';
+import { checkFlagSetId, decodeFlag, encodeFlag, own, setOwn } from './store/document.js';
 import { type WritePlan, entryTouchesFlag } from './store/plan-write.js';
 
 export type { RedisConnectionOptions } from './redis/connection.js';
@@ -193,11 +193,11 @@ export class RedisFlagStore extends BaseFlagStore {
     flagKeys.forEach((key, i) => {
       const text = texts[i] ?? null;
       if (text === null) {
-        flags[key] = null;
+        setOwn(flags, key, null);
         return;
       }
       const decoded = decodeFlag(text);
-      flags[key] = decoded.ok ? decoded.flag : (decoded.raw as unknown as FlagDefinition);
+      setOwn(flags, key, decoded.ok ? decoded.flag : (decoded.raw as unknown as FlagDefinition));
       if (!decoded.ok) problems.push(`flag "${key}" is not valid JSON (${decoded.problem})`);
     });
     for (const problem of problems)
@@ -297,8 +297,8 @@ export class RedisFlagStore extends BaseFlagStore {
       guard === 'flag' && plan.flagKey !== undefined && raw
         ? {
             fk: plan.flagKey,
-            fb: raw.defs[plan.flagKey] ?? false,
-            ev: raw.meta[META_FIELDS.evaluators] ?? false,
+            fb: Object.hasOwn(raw.defs, plan.flagKey) ? raw.defs[plan.flagKey]! : false,
+            ev: Object.hasOwn(raw.meta, META_FIELDS.evaluators) ? raw.meta[META_FIELDS.evaluators]! : false,
           }
         : { v: snapshot.version };
     const put: string[] = [];
@@ -387,7 +387,7 @@ export class RedisFlagStore extends BaseFlagStore {
     for (const [key, text] of Object.entries(defs)) {
       const decoded = decodeFlag(text);
       // A flag that is not JSON stays a raw string: the evaluator isolates it as PARSE_ERROR.
-      document.flags[key] = (decoded.ok ? decoded.flag : decoded.raw) as FlagSetDocument['flags'][string];
+      setOwn(document.flags, key, (decoded.ok ? decoded.flag : decoded.raw) as FlagDefinition);
       if (!decoded.ok) problems.push(`flag "${key}" is not valid JSON (${decoded.problem})`);
     }
     const metadata = this.decodeMetaField(meta, META_FIELDS.metadata, problems);
@@ -416,7 +416,7 @@ export class RedisFlagStore extends BaseFlagStore {
     if (this.validateOnLoad) {
       for (const issue of validateFlagSet(document)) {
         // JSON failures are already listed with their parser message.
-        if (issue.flagKey !== undefined && typeof document.flags[issue.flagKey] === 'string') continue;
+        if (issue.flagKey !== undefined && typeof own(document.flags, issue.flagKey) === 'string') continue;
         const what =
           issue.flagKey !== undefined ? `flag "${issue.flagKey}" is invalid` : 'the set is invalid';
         problems.push(`${what} at ${issue.path || '(document)'}: ${issue.message}`);

@@ -435,6 +435,29 @@ export function testFlagStore(
       expect((await s.history(set))[0]!.after).toEqual(boolFlag());
     });
 
+    it('keeps flags named like Object.prototype members as ordinary flags', async () => {
+      const s = await store();
+      const set = newSet('proto');
+      for (const key of ['__proto__', 'constructor', 'toString']) await s.putFlag(set, key, boolFlag());
+      await s.patchFlag(set, '__proto__', { state: 'DISABLED' });
+      const { flags } = (await s.load(set)).document;
+      expect(Object.keys(flags).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+      expect(Object.getPrototypeOf(flags)).toBe(Object.prototype);
+      expect(Object.getOwnPropertyDescriptor(flags, '__proto__')?.value).toEqual({
+        ...boolFlag(),
+        state: 'DISABLED',
+      });
+      const part = await s.loadFlags!(set, ['__proto__']);
+      expect(Object.getOwnPropertyDescriptor(part.flags, '__proto__')?.value).toEqual({
+        ...boolFlag(),
+        state: 'DISABLED',
+      });
+      await s.revert(set, 1);
+      expect(Object.keys((await s.load(set)).document.flags)).toEqual(['__proto__']);
+      await s.deleteFlag(set, '__proto__');
+      expect((await s.load(set)).document.flags).toEqual({});
+    });
+
     it('refuses set ids that would break the key layout', async () => {
       const s = await store();
       await expect(s.load('')).rejects.toThrow(/flag set id/);

@@ -61,3 +61,16 @@ export function checkFlagKey(flagKey: string): void {
     throw new TypeError(`flag key ${JSON.stringify(flagKey)} is invalid: it must be a non-empty string`);
   }
 }
+
+/**
+ * Sets an own property, even for keys like `__proto__` (a legal flag key, which plain assignment
+ * would turn into a prototype change and lose).
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** `target[key]` if it is an own property (so `__proto__` never reads the prototype). */
+export function own<T>(target: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return target !== undefined && Object.hasOwn(target, key) ? target[key] : undefined;
+}

@@ -14,7 +14,7 @@ import {
 } from '@ensign/core';
 import { FlagStoreError, MissingFlagError } from '../errors.js';
 import type { AuditEntry, FlagPatch, FlagSetSnapshot, WriteOperation } from '../flag-store.js';
-import { type StoredFlag, clone } from './document.js';
+import { type StoredFlag, clone, own, setOwn } from './document.js';
 
 /** A write request, before it is checked against the stored state. */
 export type WriteRequest =
@@ -86,7 +86,7 @@ function applyPatch(flagSet: string, flagKey: string, current: unknown, patch: F
   for (const [field, value] of Object.entries(clone(patch) as Record<string, unknown>)) {
     if (value === undefined) continue;
     if (value === null) delete next[field];
-    else next[field] = value;
+    else setOwn(next, field, value);
   }
   return next as unknown as FlagDefinition;
 }
@@ -116,7 +116,7 @@ export function planWrite(snapshot: FlagSetSnapshot, request: WriteRequest): Wri
           request.operation === 'put'
             ? clone(request.flag)
             : applyPatch(snapshot.flagSet, flagKey, previous, request.patch);
-        flags[flagKey] = next;
+        setOwn(flags, flagKey, next);
       }
       const document = withFlags(current, flags);
       refuseNewIssues(current, document);
@@ -154,7 +154,7 @@ export function planWrite(snapshot: FlagSetSnapshot, request: WriteRequest): Wri
 /** Does an audit entry change `flagKey`? Whole-set writes count when that flag differs. */
 export function entryTouchesFlag(entry: AuditEntry, flagKey: string): boolean {
   if (entry.flagKey !== undefined) return entry.flagKey === flagKey;
-  const before = (entry.before as FlagSetDocument | null)?.flags?.[flagKey];
-  const after = (entry.after as FlagSetDocument | null)?.flags?.[flagKey];
+  const before = own((entry.before as FlagSetDocument | null)?.flags, flagKey);
+  const after = own((entry.after as FlagSetDocument | null)?.flags, flagKey);
   return stableStringify(before ?? null) !== stableStringify(after ?? null);
 }

@@ -2,7 +2,7 @@
 import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 import { HistoryUnavailableError } from '../errors.js';
 import type { AuditEntry, FlagSetSnapshot } from '../flag-store.js';
-import { clone, emptyDocument } from './document.js';
+import { clone, emptyDocument, setOwn } from './document.js';
 
 /**
  * The document as it was at `version`, from a snapshot and the log entries after `version`
@@ -31,7 +31,7 @@ export function rebuildVersion(
     if (entry.flagKey !== undefined) {
       const flags = { ...document.flags };
       if (entry.before === null) delete flags[entry.flagKey];
-      else flags[entry.flagKey] = clone(entry.before as FlagDefinition);
+      else setOwn(flags, entry.flagKey, clone(entry.before as FlagDefinition));
       document = { ...document, flags };
     } else {
       document = entry.before === null ? emptyDocument() : clone(entry.before as FlagSetDocument);
