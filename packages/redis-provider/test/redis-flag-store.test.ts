@@ -155,20 +155,24 @@ describe(RedisFlagStore.name, () => {
     expect(after).toBe(before - 1);
   });
 
-  it('reports an interrupted feed and its resumption, and delivers notices after it', async () => {
-    const store = open();
-    const events: string[] = [];
-    const versions: number[] = [];
-    await store.subscribe('resume', (n) => versions.push(n.version), {
-      onInterrupt: () => events.push('interrupt'),
-      onResume: () => events.push('resume'),
+  for (const pubsub of ['global', 'sharded'] as const) {
+    it(`reports an interrupted feed and its resumption, and delivers notices after it (${pubsub})`, async () => {
+      const store = open({ pubsub });
+      const set = `resume-${pubsub}`;
+      const events: string[] = [];
+      const versions: number[] = [];
+      await store.subscribe(set, (n) => versions.push(n.version), {
+        onInterrupt: () => events.push('interrupt'),
+        onResume: () => events.push('resume'),
+      });
+      await server.cli('client', 'kill', 'type', 'pubsub');
+      const deadline = Date.now() + 5000;
+      while (!events.includes('resume') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(events).toEqual(['interrupt', 'resume']);
+      // Resumed means resubscribed: a write right now is heard.
+      await store.putFlag(set, 'a', boolFlag);
+      while (versions.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(versions).toEqual([1]);
     });
-    await server.cli('client', 'kill', 'type', 'pubsub');
-    const deadline = Date.now() + 5000;
-    while (!events.includes('resume') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(events).toEqual(['interrupt', 'resume']);
-    await store.putFlag('resume', 'a', boolFlag);
-    while (versions.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(versions).toEqual([1]);
-  });
+  }
 });

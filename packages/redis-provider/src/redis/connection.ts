@@ -4,8 +4,9 @@ import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOption
 /** How a store reaches Redis: one of these, or nothing for ioredis' default (`127.0.0.1:6379`). */
 export interface RedisConnectionOptions {
   /**
-   * An existing client (`Redis` or `Cluster`). The store uses it and never closes it; it opens
-   * one extra connection (`duplicate()`) for subscriptions, which it does close.
+   * An existing client (`Redis` or `Cluster`). The store uses it and never closes it; it defines
+   * its write script on it (`ensignWriteFlagSet`, via `defineCommand`) and opens one extra
+   * connection (`duplicate()`) for subscriptions, which it does close.
    */
   client?: Redis | Cluster;
   /** A `redis://` or `rediss://` (TLS) URL; combined with `redis` options when both are given. */
