@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileFlagSet } from '@ensign/core';
 import {
   ErrorCode,
   FlagNotFoundError,
@@ -139,6 +140,64 @@ describe(RedisProvider.name, () => {
     expect(await client.getStringValue('headline', 'x')).toBe('Hello');
     expect((await client.getBooleanDetails('picker', false)).errorCode).toBe(ErrorCode.FLAG_NOT_FOUND);
     expect(events.every((e) => e.type === ProviderEvents.ConfigurationChanged)).toBe(true);
+  });
+
+  it('ends up serving exactly the store set after a burst of mixed writes', async () => {
+    const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    const provider = new RedisProvider({ store, flagSet: FLAG_SET, logger: memoryLogger() });
+    const client = await clientFor(provider);
+    const changed = new Set<string>();
+    client.addHandler(ProviderEvents.ConfigurationChanged, (d) => {
+      for (const key of (d as { flagsChanged?: string[] }).flagsChanged ?? []) changed.add(key);
+    });
+    // Not awaited one by one: notices arrive while loads are in flight.
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      writes.push(
+        store.putFlag(FLAG_SET, `burst-${i % 5}`, {
+          state: 'ENABLED',
+          variants: { v: i },
+          defaultVariant: 'v',
+        }),
+      );
+      if (i === 7) writes.push(store.deleteFlag(FLAG_SET, 'picker'));
+      if (i === 12) writes.push(store.patchFlag(FLAG_SET, 'headline', { defaultVariant: 'b' }));
+    }
+    await Promise.all(writes);
+    const final = await store.load(FLAG_SET);
+    await until(() => provider.version === final.version, 'the last version');
+    const expected = compileFlagSet(final.document, { invalidFlags: 'isolate' });
+    const types = { boolean: false, string: '', number: 0, object: {} } as const;
+    for (const key of [...expected.keys(), 'picker']) {
+      for (const [type, fallback] of Object.entries(types)) {
+        const ours = provider.evaluate(key, type as keyof typeof types, fallback, { tier: 'pro' });
+        const theirs = expected.evaluate(key, type as keyof typeof types, fallback, { tier: 'pro' });
+        expect({
+          key,
+          type,
+          value: ours.value,
+          variant: ours.variant,
+          reason: ours.reason,
+          errorCode: ours.errorCode,
+        }).toEqual({
+          key,
+          type,
+          value: theirs.value,
+          variant: theirs.variant,
+          reason: theirs.reason,
+          errorCode: theirs.errorCode,
+        });
+      }
+    }
+    expect([...changed].sort()).toEqual([
+      'burst-0',
+      'burst-1',
+      'burst-2',
+      'burst-3',
+      'burst-4',
+      'headline',
+      'picker',
+    ]);
   });
 
   it('does not emit PROVIDER_READY itself during initialize: handlers run once', async () => {
