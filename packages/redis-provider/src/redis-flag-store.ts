@@ -262,10 +262,13 @@ export class RedisFlagStore extends BaseFlagStore {
         owner.handlers.delete(handler);
         if (owner.handlers.size > 0 || this.channels.get(changes) !== owner) return;
         this.channels.delete(changes);
-        if (subscriber.status !== 'ready') return;
-        await (this.sharded ? subscriber.sunsubscribe(changes) : subscriber.unsubscribe(changes)).catch(
-          () => {},
-        );
+        if (subscriber.status === 'end') return;
+        // While reconnecting the command waits in ioredis' offline queue (so the channel is not
+        // resubscribed on reconnect); only wait for it on a live connection.
+        const done = (
+          this.sharded ? subscriber.sunsubscribe(changes) : subscriber.unsubscribe(changes)
+        ).catch(() => {});
+        if (subscriber.status === 'ready') await done;
       },
     };
   }
