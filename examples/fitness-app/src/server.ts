@@ -71,7 +71,7 @@ async function bookingsUp(flags: Client, context: EvaluationContext): Promise<bo
   return flags.getBooleanValue(BOOKINGS_KILL_SWITCH, false, context);
 }
 
-function describe(bookings: readonly Booking[]): string {
+function summarize(bookings: readonly Booking[]): string {
   if (bookings.length === 0) return 'You have no upcoming bookings.';
   const lines = bookings.map(
     (b) => `- ${b.className} with ${b.instructor} at ${b.studio}, ${b.startsAt} (id ${b.id})`,
@@ -146,7 +146,7 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
       const payload = await evaluateWidgetFlags(flags, WIDGET_FLAGS, context);
       const structuredContent: ListBookingsOutput = { bookings: list, maintenance: false };
       return attachWidgetFlags(
-        { content: text(describe(list)), structuredContent: { ...structuredContent } },
+        { content: text(summarize(list)), structuredContent: { ...structuredContent } },
         payload,
       );
     },
