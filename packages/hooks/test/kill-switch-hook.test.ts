@@ -1,5 +1,6 @@
 import type { FlagSetDocument } from '@ensign/core';
-import { OpenFeature } from '@openfeature/server-sdk';
+import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
+import { OpenFeature as WebOpenFeature } from '@openfeature/web-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AuditLog, type AuditRecord, KillSwitchHook, toStructuredLogger } from '../src/index.js';
 import { CoreProvider } from './support/core-provider.js';
@@ -198,6 +199,40 @@ describe(KillSwitchHook.name, () => {
     detach();
     local.replace(doc({ 'pay-kill': flag('ENABLED') }));
     await new Promise((r) => setTimeout(r, 20));
+    await hook.idle();
+    expect(lines).toHaveLength(1);
+  });
+});
+
+describe(`${KillSwitchHook.name}.attach`, () => {
+  it("accepts a provider's event emitter, the API and web clients; detaching stops the logs", async () => {
+    const { lines, logger } = recordingLogger();
+    const log = new ListAuditLog();
+    log.entries.push({
+      flagKey: 'k',
+      actor: 'dana',
+      at: '2026-11-22T12:00:00.000Z',
+      operation: 'patch',
+      version: 9,
+      before: flag('DISABLED'),
+      after: flag('ENABLED'),
+    });
+    const hook = new KillSwitchHook({ logger, loggerStyle: 'console', auditLog: log, flagSet: 'shop' });
+    const provider = new CoreProvider(doc({ k: flag('ENABLED') }), 'shop');
+    const detachers = [
+      hook.attach(provider.events),
+      hook.attach(OpenFeature),
+      hook.attach(WebOpenFeature.getClient()),
+    ];
+    provider.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: ['k'] });
+    await new Promise((r) => setTimeout(r, 10));
+    await hook.idle();
+    expect(lines.map((l) => l.message)).toEqual([
+      'kill switch "k" turned OFF (feature back on) by dana at 2026-11-22T12:00:00.000Z',
+    ]);
+    for (const detach of detachers) detach();
+    provider.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: ['k'] });
+    await new Promise((r) => setTimeout(r, 10));
     await hook.idle();
     expect(lines).toHaveLength(1);
   });

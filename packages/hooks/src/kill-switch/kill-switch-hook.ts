@@ -60,12 +60,13 @@ export interface ConfigurationChangedDetails {
   readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
-/** Anything with OpenFeature's `addHandler`/`removeHandler`: a client, the API, a provider's `events`. */
-export interface ProviderEventTarget {
-  // biome-ignore lint/suspicious/noExplicitAny: OpenFeature types this with its ProviderEvents enum, which a structural type cannot name.
-  addHandler(eventType: any, handler: (details?: any) => void): void;
-  // biome-ignore lint/suspicious/noExplicitAny: as above.
-  removeHandler(eventType: any, handler: (details?: any) => void): void;
+/**
+ * Anything with OpenFeature's `addHandler`/`removeHandler`: a client, the API, a provider's
+ * `events`. `E` is the SDK's `ProviderEvents` enum, inferred from the target.
+ */
+export interface ProviderEventTarget<E = string> {
+  addHandler(eventType: E, handler: (details?: ConfigurationChangedDetails) => void): void;
+  removeHandler(eventType: E, handler: (details?: ConfigurationChangedDetails) => void): void;
 }
 
 interface FlagState {
@@ -171,12 +172,14 @@ export class KillSwitchHook {
    * Logs kill-switch flips announced by the provider. Returns a function that detaches.
    * @example const detach = killSwitches.attach(OpenFeature.getClient());
    */
-  attach(target: ProviderEventTarget): () => void {
+  attach<E>(target: ProviderEventTarget<E>): () => void {
     const handler = (details?: ConfigurationChangedDetails) => {
       void this.onConfigurationChanged(details ?? {});
     };
-    target.addHandler('PROVIDER_CONFIGURATION_CHANGED', handler);
-    return () => target.removeHandler('PROVIDER_CONFIGURATION_CHANGED', handler);
+    // ProviderEvents.ConfigurationChanged's value, named without importing either SDK at run time.
+    const eventType = 'PROVIDER_CONFIGURATION_CHANGED' as E;
+    target.addHandler(eventType, handler);
+    return () => target.removeHandler(eventType, handler);
   }
 
   /**
