@@ -42,8 +42,8 @@ const SILENT = { error() {}, warn() {}, info() {}, debug() {} };
 
 const scenarios = loadScenarios(`${SUITE_DIR}gherkin`, EXCLUDED_TAGS);
 
-function ensign(): ConformanceEvaluator {
-  const flags = compileFlagSet(JSON.parse(FLAGS_TEXT), { invalidFlags: 'isolate' });
+function ensign(codegen = true): ConformanceEvaluator {
+  const flags = compileFlagSet(JSON.parse(FLAGS_TEXT), { invalidFlags: 'isolate', codegen });
   return { evaluate: (type, key, defaultValue, context) => flags.evaluate(key, type, defaultValue, context) };
 }
 
@@ -84,7 +84,8 @@ describe('flagd-testbed evaluator suite', () => {
   });
 
   for (const [name, make] of [
-    ['@ensign/core', ensign],
+    ['@ensign/core', () => ensign(true)],
+    ['@ensign/core without code generation', () => ensign(false)],
     ['@openfeature/flagd-core', flagdCore],
   ] as const) {
     describe(name, () => {

@@ -6,6 +6,7 @@ import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
 import { type VariantType, checkFlag } from '../format/check-document.js';
 import { deepFreeze, describeValue, isPlainObject, shapeExceeds, stableStringify } from '../format/json.js';
 import { MAX_RULE_DEPTH, MAX_RULE_NODES } from '../format/limits.js';
+import { generateTargeting } from '../logic/codegen.js';
 import { compileNode, pointerSegment } from '../logic/compile.js';
 import type { Compiled } from '../logic/types.js';
 import type {
@@ -47,6 +48,7 @@ export function compileFlagProgram(
   key: string,
   definition: unknown,
   evaluators: Readonly<Record<string, JsonValue>>,
+  options: { codegen?: boolean } = {},
 ): FlagProgram {
   const issues: ValidationIssue[] = [];
   const valueType = checkFlag(key, definition, issues);
@@ -69,7 +71,7 @@ export function compileFlagProgram(
             : `rule is too large (more than ${MAX_RULE_NODES} nodes)`,
       });
     } else {
-      targeting = compileNode(def.targeting as JsonValue, {
+      const scope = {
         flagKey: key,
         evaluators,
         path: targetingPath,
@@ -79,7 +81,11 @@ export function compileFlagProgram(
         counter: { nodes: 0 },
         issues,
         refs,
-      });
+      };
+      targeting = compileNode(def.targeting as JsonValue, scope);
+      if (issues.length === 0 && options.codegen !== false) {
+        targeting = generateTargeting(def.targeting as JsonValue, scope) ?? targeting;
+      }
     }
   }
   const variants = new Map<string, JsonValue>();
@@ -121,7 +127,10 @@ export class CompiledFlag {
   readonly flagMetadata: FlagMetadata;
   private readonly fixed: FlagResolution | undefined;
   private readonly onNull: FlagResolution;
-  private readonly matches: ReadonlyMap<string, FlagResolution>;
+  /** Variant name → prepared TARGETING_MATCH result (a null-prototype object: fastest lookup). */
+  private readonly matches: Readonly<Record<string, FlagResolution>>;
+  /** The program's targeting, held here so the hot path loads one field, not two. */
+  private readonly targeting: Compiled | undefined;
 
   constructor(
     readonly program: FlagProgram,
@@ -149,11 +158,12 @@ export class CompiledFlag {
       this.fixed = withVariant(program.defaultVariant, StandardResolutionReasons.STATIC);
     }
     this.onNull = withVariant(program.defaultVariant, StandardResolutionReasons.DEFAULT);
-    const matches = new Map<string, FlagResolution>();
+    const matches: Record<string, FlagResolution> = Object.create(null);
     for (const name of program.variants.keys()) {
-      matches.set(name, withVariant(name, StandardResolutionReasons.TARGETING_MATCH));
+      matches[name] = withVariant(name, StandardResolutionReasons.TARGETING_MATCH);
     }
     this.matches = matches;
+    this.targeting = program.targeting;
   }
 
   get key(): string {
@@ -166,9 +176,13 @@ export class CompiledFlag {
     const ctx = (context ?? EMPTY_CONTEXT) as Readonly<Record<string, unknown>>;
     let outcome: unknown;
     try {
-      outcome = this.program.targeting!(ctx, ctx);
+      outcome = this.targeting!(ctx, ctx);
     } catch (error) {
       return this.error(ErrorCode.GENERAL, `targeting of flag "${this.key}" failed: ${String(error)}`);
+    }
+    if (typeof outcome === 'string') {
+      const hit = this.matches[outcome];
+      if (hit !== undefined) return hit;
     }
     if (outcome === null || outcome === undefined) return this.onNull;
     const type = typeof outcome;
@@ -178,7 +192,7 @@ export class CompiledFlag {
         : type === 'boolean' || type === 'number'
           ? String(outcome)
           : undefined;
-    const match = name === undefined ? undefined : this.matches.get(name);
+    const match = name === undefined ? undefined : this.matches[name];
     if (match) return match;
     return this.error(
       ErrorCode.GENERAL,

@@ -127,7 +127,24 @@ export function murmur3From(state: Murmur3State, text: string): number {
   // per code unit and no encoding branch. Anything else takes the general path from the start.
   let { h, k, n } = state;
   const len = text.length;
-  for (let i = 0; i < len; i++) {
+  let i = 0;
+  // Four ASCII characters at a time: one 32-bit word, spliced onto the `n` pending bytes.
+  const shift = 8 * n;
+  for (; i + 3 < len; i += 4) {
+    const c0 = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
+    const c2 = text.charCodeAt(i + 2);
+    const c3 = text.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) return run(state, text, true);
+    const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    if (shift === 0) {
+      h = mixBlock(h, word);
+    } else {
+      h = mixBlock(h, k | (word << shift));
+      k = word >>> (32 - shift);
+    }
+  }
+  for (; i < len; i++) {
     const c = text.charCodeAt(i);
     if (c >= 0x80) return run(state, text, true);
     k |= c << (8 * n);

@@ -4,7 +4,7 @@
  * `flagKey + targetingKey`; integer weights, negatives clamped to 0, a sum above 2^31 - 1 refused.
  * Variants and weights may themselves be rules. Any misuse returns `null` (the default variant).
  */
-import { bucketOf, murmur3, murmur3From, murmur3Prefix } from '../../hash/murmur3.js';
+import { type Murmur3State, bucketOf, murmur3, murmur3From, murmur3Prefix } from '../../hash/murmur3.js';
 import { compileArgs, constantValue, literal } from '../compile.js';
 import type { Compiled, OperatorCompiler } from '../types.js';
 
@@ -12,14 +12,14 @@ const MAX_TOTAL_WEIGHT = 2147483647;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Buckets ready to pick from: variant names and cumulative weights. */
-interface Buckets {
+export interface Buckets {
   readonly variants: readonly unknown[];
   readonly cumulative: readonly number[];
   readonly total: number;
 }
 
 /** Checks evaluated bucket entries the way flagd does; `undefined` when they are invalid. */
-function toBuckets(entries: readonly unknown[]): Buckets | undefined {
+export function toBuckets(entries: readonly unknown[]): Buckets | undefined {
   const variants: unknown[] = [];
   const cumulative: number[] = [];
   let total = 0;
@@ -59,17 +59,25 @@ function pick(buckets: Buckets, hash: number): unknown {
   return null;
 }
 
+/**
+ * The default bucketing hash, `murmur3(flagKey + targetingKey)` from the flag key's hash state;
+ * `undefined` without a targeting key (the rule then gives `null`, as in flagd).
+ */
+export function hashTargetingKey(
+  prefix: Murmur3State,
+  root: Readonly<Record<string, unknown>>,
+): number | undefined {
+  // `root` is always the context object, so a direct own-property check is enough.
+  const targetingKey = hasOwn.call(root, 'targetingKey') ? root.targetingKey : undefined;
+  if (targetingKey === undefined || targetingKey === null || targetingKey === '') return undefined;
+  return murmur3From(prefix, typeof targetingKey === 'string' ? targetingKey : String(targetingKey));
+}
+
 export const fractionalOp: OperatorCompiler = (args, scope, _compile, rawArgs) => {
   if (!Array.isArray(rawArgs) || args.length === 0) return literal(null);
   const parts = compileArgs(args, scope, rawArgs);
   const prefix = murmur3Prefix(scope.flagKey);
-
-  const defaultHash = (root: Readonly<Record<string, unknown>>): number | undefined => {
-    // `root` is always the context object, so a direct own-property check is enough.
-    const targetingKey = hasOwn.call(root, 'targetingKey') ? root.targetingKey : undefined;
-    if (targetingKey === undefined || targetingKey === null || targetingKey === '') return undefined;
-    return murmur3From(prefix, typeof targetingKey === 'string' ? targetingKey : String(targetingKey));
-  };
+  const defaultHash = (root: Readonly<Record<string, unknown>>) => hashTargetingKey(prefix, root);
 
   // The common shape: every argument a bucket literal, known at compile time.
   const allStatic = parts.every((part) => constantValue(part) !== undefined);
