@@ -4,9 +4,9 @@ import { RedisProvider, type RedisProviderOptions } from '../redis-provider.js';
 
 /**
  * Options of {@link createRedisProvider}: how to reach Redis (`url`, `redis`, `cluster` or an
- * existing `client`, as for `RedisFlagStore`) plus the provider's own options.
+ * existing `client`, and the other `RedisFlagStore` options) plus the provider's own options.
  */
-export type CreateRedisProviderOptions = Omit<RedisProviderOptions, 'store'> &
+export type CreateRedisProviderOptions = Omit<RedisProviderOptions, 'store' | 'closeStore'> &
   Omit<RedisFlagStoreOptions, 'logger' | 'validateOnLoad'>;
 
 /**
@@ -17,18 +17,37 @@ export type CreateRedisProviderOptions = Omit<RedisProviderOptions, 'store'> &
  * await OpenFeature.setProviderAndWait(provider);
  */
 export function createRedisProvider(options: CreateRedisProviderOptions): RedisProvider {
-  const { client, url, redis, cluster, prefix, maxLogLength, maxWriteRetries, ...providerOptions } = options;
+  const {
+    flagSet,
+    resyncIntervalMs,
+    initTimeoutMs,
+    requestTimeoutMs,
+    bootstrap,
+    trackingSink,
+    logger,
+    ...storeOptions
+  } = options;
   const store = new RedisFlagStore({
-    ...(client !== undefined && { client }),
-    ...(url !== undefined && { url }),
-    ...(redis !== undefined && { redis }),
-    ...(cluster !== undefined && { cluster }),
-    ...(prefix !== undefined && { prefix }),
-    ...(maxLogLength !== undefined && { maxLogLength }),
-    ...(maxWriteRetries !== undefined && { maxWriteRetries }),
-    ...(providerOptions.logger !== undefined && { logger: providerOptions.logger }),
+    ...storeOptions,
+    ...(logger !== undefined && { logger }),
     // The provider warns about invalid flags itself, once per broken definition.
     validateOnLoad: false,
   });
-  return new RedisProvider({ ...providerOptions, store, closeStore: true });
+  try {
+    return new RedisProvider({
+      store,
+      closeStore: true,
+      ...(flagSet !== undefined && { flagSet }),
+      ...(resyncIntervalMs !== undefined && { resyncIntervalMs }),
+      ...(initTimeoutMs !== undefined && { initTimeoutMs }),
+      ...(requestTimeoutMs !== undefined && { requestTimeoutMs }),
+      ...(bootstrap !== undefined && { bootstrap }),
+      ...(trackingSink !== undefined && { trackingSink }),
+      ...(logger !== undefined && { logger }),
+    });
+  } catch (error) {
+    // An invalid provider option must not leave the store's connection open.
+    void store.close();
+    throw error;
+  }
 }
