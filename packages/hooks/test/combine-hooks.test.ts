@@ -51,6 +51,7 @@ describe(combineHooks.name, () => {
     const client = OpenFeature.getClient('combined').addHooks(combineHooks(broken, exposures, killSwitches));
     expect(await client.getBooleanValue('kill', true, { targetingKey: 'u1' })).toBe(true);
     await exposures.close();
+    await killSwitches.idle();
     expect(events.map((e) => [e.flagKey, e.reason])).toEqual([['kill', 'DISABLED']]);
     expect(warnings).toEqual(['kill switch "kill" is active']);
   });

@@ -121,6 +121,8 @@ describe(KillSwitchHook.name, () => {
     const client = OpenFeature.getClient('kill-2');
     client.addHooks(hook);
     expect(await client.getBooleanValue('search-ops', true)).toBe(false);
+    expect(lines).toHaveLength(0); // written from a timer, not on the evaluation path
+    await hook.idle();
     expect(lines).toHaveLength(1);
     expect(lines[0]!.fields).toMatchObject({ flagKey: 'search-ops', variant: 'off', reason: 'STATIC' });
   });

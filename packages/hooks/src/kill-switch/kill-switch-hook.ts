@@ -6,7 +6,7 @@
  */
 import type { EvaluationDetails, FlagMetadata, FlagValue, HookContext } from '@openfeature/core';
 import { BoundedLru } from '../internal/lru.js';
-import { withTimeout } from '../internal/timers.js';
+import { unrefTimeout, withTimeout } from '../internal/timers.js';
 import {
   type ConsoleStyleLogger,
   type LoggerStyle,
@@ -162,7 +162,7 @@ export class KillSwitchHook {
         state.lastLoggedAt = now;
         this.reportActive(flagKey, state, details.reason, details.variant);
       }
-      this.checkLongActive(flagKey, state, now);
+      this.checkLongActive(flagKey, state, now, true);
     } catch {
       this.internalErrors++;
     }
@@ -199,7 +199,23 @@ export class KillSwitchHook {
     }
   }
 
-  /** Resolves when background audit-log lookups have settled (for tests and shutdown). */
+  /** Runs `fn` from a timer: log lines are written off the evaluation path. */
+  private defer(fn: () => void): void {
+    const task = new Promise<void>((resolve) => {
+      unrefTimeout(() => {
+        try {
+          fn();
+        } catch {
+          this.internalErrors++;
+        }
+        resolve();
+      }, 0);
+    });
+    this.pending.add(task);
+    void task.then(() => this.pending.delete(task));
+  }
+
+  /** Resolves when background work (audit-log lookups, deferred log lines) has settled (for tests and shutdown). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
@@ -219,7 +235,7 @@ export class KillSwitchHook {
   ): void {
     const auditLog = this.options.auditLog;
     if (state.flip !== undefined || auditLog === undefined || state.flagSetId === undefined) {
-      this.logActive(flagKey, state, reason, variant);
+      this.defer(() => this.logActive(flagKey, state, reason, variant));
       return;
     }
     if (state.lookup !== undefined) return;
@@ -245,7 +261,7 @@ export class KillSwitchHook {
           if (Number.isFinite(flippedAt) && flippedAt < state.activeSince) state.activeSince = flippedAt;
         }
         this.logActive(flagKey, state, reason, variant);
-        this.checkLongActive(flagKey, state, this.now());
+        this.checkLongActive(flagKey, state, this.now(), false);
       })
       .catch(() => {
         this.internalErrors++;
@@ -280,15 +296,18 @@ export class KillSwitchHook {
     this.logger.warn(fields, `kill switch "${flagKey}" is active${who}`);
   }
 
-  private checkLongActive(flagKey: string, state: FlagState, now: number): void {
+  private checkLongActive(flagKey: string, state: FlagState, now: number, deferLog: boolean): void {
     if (state.warnedLongActive || !state.active) return;
     const activeForMs = now - state.activeSince;
     if (activeForMs < this.activeWarningAfterMs) return;
     state.warnedLongActive = true;
-    this.logger.warn(
-      { flagKey, flagSetId: state.flagSetId, activeForMs, thresholdMs: this.activeWarningAfterMs },
-      `kill switch "${flagKey}" has been active for ${minutes(activeForMs)} (threshold ${minutes(this.activeWarningAfterMs)}): fix and turn it back off, or make the change permanent`,
-    );
+    const log = () =>
+      this.logger.warn(
+        { flagKey, flagSetId: state.flagSetId, activeForMs, thresholdMs: this.activeWarningAfterMs },
+        `kill switch "${flagKey}" has been active for ${minutes(activeForMs)} (threshold ${minutes(this.activeWarningAfterMs)}): fix and turn it back off, or make the change permanent`,
+      );
+    if (deferLog) this.defer(log);
+    else log();
   }
 
   /** The newest audit entry that turned the switch on; else the newest entry about the flag. */
