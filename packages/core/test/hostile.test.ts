@@ -195,8 +195,8 @@ describe('random rules and contexts', () => {
         fc.array(context, { minLength: 1, maxLength: 3 }),
         (targeting, evaluator, contexts) => {
           const document = ruleDocument(targeting, evaluator);
-          const generated = compileFlagSet(document, { invalidFlags: 'isolate', codegen: true } as never);
-          const closures = compileFlagSet(document, { invalidFlags: 'isolate', codegen: false } as never);
+          const generated = compileFlagSet(document, { invalidFlags: 'isolate', codegen: true });
+          const closures = compileFlagSet(document, { invalidFlags: 'isolate', codegen: false });
           for (const ctx of contexts) {
             const a = generated.evaluate('f', 'string', 'x', ctx);
             const b = closures.evaluate('f', 'string', 'x', ctx);
@@ -371,7 +371,7 @@ describe('rule text never becomes code', () => {
       ],
     };
     for (const codegen of [true, false]) {
-      const flags = compileFlagSet(ruleDocument(rule, 1), { codegen } as never);
+      const flags = compileFlagSet(ruleDocument(rule, 1), { codegen });
       const hit = JSON.parse(`{${JSON.stringify(text)}: ${JSON.stringify(text)}, "tier": "pro"}`);
       // A dotted path reads nested properties, so only dot-free texts find their own key.
       expect(flags.evaluate('f', 'string', 'x', hit).value).toBe(text.includes('.') ? 'b' : 'a');
