@@ -58,7 +58,7 @@ const { rule } = fc.letrec<{ rule: JsonValue }>((tie) => ({
     }),
     fc.constant({ $ref: 'shared' }),
     fc.tuple(tie('rule')).map(([a]) => ({ cat: [a, '-'] })),
-  ),
+  ) as fc.Arbitrary<JsonValue>,
 }));
 
 const context = fc.record(
@@ -94,7 +94,7 @@ describe('code generation', () => {
   });
 
   it('keeps hostile literals and keys inert', () => {
-    const r = {
+    const r: JsonValue = {
       if: [{ '==': [{ var: '"); throw 1; ("' }, '"]); throw 2; (["'] }, 'a', { in: ['*/', ['*/']] }],
     };
     const generated = generateTargeting(r, scope());
@@ -104,7 +104,7 @@ describe('code generation', () => {
   });
 
   it('gives the same results with and without code generation for a whole set', () => {
-    const doc = {
+    const doc: JsonValue = {
       flags: {
         f: {
           state: 'ENABLED',
