@@ -18,7 +18,7 @@ import {
   TypeMismatchError,
 } from '@openfeature/server-sdk';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { MemoryFlagStore, type ProviderTrackingEvent, RedisProvider } from '../src/index.js';
+import { type FlagStore, MemoryFlagStore, type ProviderTrackingEvent, RedisProvider } from '../src/index.js';
 import { recordEvents } from './fixtures/events.js';
 import { FLAG_SET, sampleDocument } from './fixtures/flags.js';
 import { clientFor, memoryLogger, newDomain, releaseDomains, until } from './fixtures/harness.js';
@@ -198,6 +198,49 @@ describe(RedisProvider.name, () => {
       'headline',
       'picker',
     ]);
+  });
+
+  it('goes STALE when version checks fail on a store without feed reports, and READY with the changes when they pass', async () => {
+    // A custom FlagStore (the documented seam) that can become unreachable: reads reject.
+    const inner = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
+    let reachable = true;
+    const unreachable = () => Promise.reject(new Error('ECONNREFUSED'));
+    const store: FlagStore = {
+      load: (set) => (reachable ? inner.load(set) : unreachable()),
+      version: (set) => (reachable ? inner.version(set) : unreachable()),
+      putFlag: (...args) => inner.putFlag(...args),
+      deleteFlag: (...args) => inner.deleteFlag(...args),
+      patchFlag: (...args) => inner.patchFlag(...args),
+      replaceFlagSet: (...args) => inner.replaceFlagSet(...args),
+      history: (...args) => inner.history(...args),
+      revert: (...args) => inner.revert(...args),
+      // Notices are dropped, as a feed that is down would drop them.
+      subscribe: (set) => inner.subscribe(set, () => {}),
+      close: () => inner.close(),
+    };
+    const logger = memoryLogger();
+    const provider = new RedisProvider({ store, flagSet: FLAG_SET, resyncIntervalMs: 50, logger });
+    const client = await clientFor(provider);
+    const events = recordEvents(client);
+    events.splice(0);
+
+    reachable = false;
+    await until(() => events.length === 1, 'PROVIDER_STALE');
+    expect(events).toEqual([{ type: ProviderEvents.Stale }]);
+    expect(await client.getStringValue('headline', 'x')).toBe('Welcome');
+    expect(logger.lines.filter((l) => l.startsWith('error'))).toEqual([
+      expect.stringContaining('flag store unreachable: ECONNREFUSED'),
+    ]);
+
+    await inner.patchFlag(FLAG_SET, 'headline', { defaultVariant: 'b' });
+    reachable = true;
+    await until(() => events.length === 3, 'PROVIDER_READY and PROVIDER_CONFIGURATION_CHANGED');
+    expect(events).toEqual([
+      { type: ProviderEvents.Stale },
+      { type: ProviderEvents.Ready },
+      { type: ProviderEvents.ConfigurationChanged, flagsChanged: ['headline'] },
+    ]);
+    expect(await client.getStringValue('headline', 'x')).toBe('Hello');
   });
 
   it('does not emit PROVIDER_READY itself during initialize: handlers run once', async () => {
