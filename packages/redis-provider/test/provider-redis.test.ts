@@ -13,7 +13,7 @@ import {
   StandardResolutionReasons,
 } from '@openfeature/server-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RedisServer, freePort } from '../../../test/support/redis-server.js';
+import { RedisCluster, RedisServer, freePort } from '../../../test/support/redis-server.js';
 import { MemoryFlagStore, RedisFlagStore, RedisProvider, createRedisProvider } from '../src/index.js';
 import { checkoutView, inMemoryFlags } from './fixtures/app.js';
 import { recordEvents } from './fixtures/events.js';
@@ -233,4 +233,57 @@ describe(`${RedisProvider.name} with Redis absent at start`, () => {
     expect(await client.getStringValue('headline', 'x')).toBe('Welcome');
     expect(provider.version).toBe(1);
   });
+});
+
+describe(`${RedisProvider.name} with limited Redis access and topologies`, () => {
+  it('runs as an ACL user limited to read and subscribe (the README line), following every kind of write', async () => {
+    const server = await startRedis();
+    const acl = ['reader', 'on', '>reader-pw', '~flags:*', '&flags:*', '+@read', '+@pubsub', '+@connection'];
+    expect(await server.cli('acl', 'setuser', ...acl, '+@transaction', '-@write', '+info')).toBe('OK');
+    const writer = writerFor(server);
+    await writer.replaceFlagSet(FLAG_SET, sampleDocument(), { actor: 'test' });
+    const provider = createRedisProvider({
+      url: `redis://reader:reader-pw@127.0.0.1:${server.port}`,
+      flagSet: FLAG_SET,
+      logger: quiet,
+    });
+    const client = await clientFor(provider);
+    const events = recordEvents(client);
+    events.splice(0);
+    await writer.patchFlag(FLAG_SET, 'headline', { defaultVariant: 'b' }, { actor: 'test' });
+    await until(() => events.length === 1, 'the single-flag change');
+    await writer.replaceFlagSet(FLAG_SET, nextDocument(), { actor: 'test' });
+    await until(() => events.length === 2, 'the whole-set change');
+    expect(events).toEqual([
+      { type: ProviderEvents.ConfigurationChanged, flagsChanged: ['headline'] },
+      { type: ProviderEvents.ConfigurationChanged, flagsChanged: ['added', 'picker'] },
+    ]);
+    expect(await client.getStringValue('added', 'x')).toBe('yes');
+  });
+
+  it('follows live updates on a 3-master Redis Cluster', async () => {
+    const cluster = await RedisCluster.start(3);
+    try {
+      const writer = new RedisFlagStore({ cluster: { startupNodes: cluster.startupNodes }, logger: quiet });
+      writers.push(writer);
+      await writer.replaceFlagSet(FLAG_SET, sampleDocument(), { actor: 'test' });
+      const provider = createRedisProvider({
+        cluster: { startupNodes: cluster.startupNodes },
+        flagSet: FLAG_SET,
+        logger: quiet,
+      });
+      const client = await clientFor(provider);
+      const events = recordEvents(client);
+      events.splice(0);
+      expect(await client.getStringValue('headline', 'x')).toBe('Welcome');
+      await writer.patchFlag(FLAG_SET, 'headline', { defaultVariant: 'b' }, { actor: 'test' });
+      await until(() => events.length === 1, 'the change on the cluster');
+      expect(events).toEqual([{ type: ProviderEvents.ConfigurationChanged, flagsChanged: ['headline'] }]);
+      expect(await client.getStringValue('headline', 'x')).toBe('Hello');
+      await releaseDomains();
+      await writer.close();
+    } finally {
+      await cluster.stop();
+    }
+  }, 60_000);
 });
