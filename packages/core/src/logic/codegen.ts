@@ -11,7 +11,7 @@
  */
 import { bucketOf, murmur3Prefix } from '../hash/murmur3.js';
 import type { JsonValue } from '../types.js';
-import { compileNode, truthy } from './compile.js';
+import { compileNode, deriveScope, truthy } from './compile.js';
 import { hashTargetingKey, toBuckets } from './operators/fractional.js';
 import type { CompileScope, Compiled } from './types.js';
 
@@ -67,7 +67,9 @@ class Generator {
   /** A node the generator does not inline: its closure, compiled as the closure compiler would. */
   private closure(node: JsonValue): string {
     const issues: CompileScope['issues'] = [];
-    this.closures.push(compileNode(node, { ...this.scope, issues, counter: { nodes: 0 }, refs: new Set() }));
+    this.closures.push(
+      compileNode(node, deriveScope(this.scope, { issues, counter: { nodes: 0 }, refs: new Set() })),
+    );
     return `f[${this.closures.length - 1}](data, root)`;
   }
 

@@ -10,11 +10,15 @@ import type { CompileScope, Compiled } from './types.js';
 const hasOwn = Object.prototype.hasOwnProperty;
 const EMPTY_ROOT: Readonly<Record<string, unknown>> = Object.freeze({});
 const EMPTY_OBJECT: Readonly<Record<string, never>> = Object.freeze({});
-const CONSTANTS = new WeakSet<Compiled>();
+/** Tag on compiled nodes known to be constant (a property, not a WeakSet: compiling stays cheap). */
+const CONSTANT = Symbol('ensign.constant');
+type Tagged = Compiled & { [CONSTANT]?: { value: unknown } };
 
 /** Escapes one JSON Pointer segment (RFC 6901). */
 export function pointerSegment(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+  if (typeof segment === 'number') return String(segment);
+  if (!segment.includes('~') && !segment.includes('/')) return segment;
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function constant(value: unknown): Compiled {
@@ -32,9 +36,37 @@ function fail(scope: CompileScope, path: string, message: string): Compiled {
   return NULL;
 }
 
+/**
+ * A scope like `scope` with some fields changed. Written out field by field so every scope has
+ * one shape: object spread here made compiling large sets several times slower.
+ */
+export function deriveScope(scope: CompileScope, changes: Partial<CompileScope>): CompileScope {
+  return {
+    flagKey: changes.flagKey ?? scope.flagKey,
+    evaluators: changes.evaluators ?? scope.evaluators,
+    path: changes.path ?? scope.path,
+    depth: changes.depth ?? scope.depth,
+    inElementScope: changes.inElementScope ?? scope.inElementScope,
+    refStack: changes.refStack ?? scope.refStack,
+    counter: changes.counter ?? scope.counter,
+    refs: changes.refs ?? scope.refs,
+    issues: changes.issues ?? scope.issues,
+  };
+}
+
 /** Compiles a node at `scope.path + pathSuffix`, one level deeper. */
 export function compileChild(node: JsonValue, scope: CompileScope, pathSuffix: string): Compiled {
-  return compileNode(node, { ...scope, path: scope.path + pathSuffix, depth: scope.depth + 1 });
+  return compileNode(node, {
+    flagKey: scope.flagKey,
+    evaluators: scope.evaluators,
+    path: scope.path + pathSuffix,
+    depth: scope.depth + 1,
+    inElementScope: scope.inElementScope,
+    refStack: scope.refStack,
+    counter: scope.counter,
+    refs: scope.refs,
+    issues: scope.issues,
+  });
 }
 
 /** Compiles a JsonLogic node; problems are pushed onto `scope.issues` and compile to `null`. */
@@ -75,7 +107,7 @@ export function compileNode(node: JsonValue, scope: CompileScope): Compiled {
   }
   // JsonLogic lets a single argument stand without its array.
   const args = Array.isArray(rawArgs) ? rawArgs : [rawArgs];
-  const opScope = { ...scope, path: `${scope.path}/${pointerSegment(operator)}` };
+  const opScope = deriveScope(scope, { path: `${scope.path}/${pointerSegment(operator)}` });
   return OPERATORS[operator]!(args, opScope, compileChild, rawArgs);
 }
 
@@ -89,32 +121,36 @@ function compileRef(name: JsonValue, scope: CompileScope): Compiled {
     return fail(scope, path, `"$ref" cycle: ${[...scope.refStack, name].join(' → ')}`);
   }
   scope.refs.add(name);
-  return compileNode(scope.evaluators[name]!, {
-    ...scope,
-    path: `/$evaluators/${pointerSegment(name)}`,
-    depth: scope.depth + 1,
-    refStack: [...scope.refStack, name],
-  });
+  return compileNode(
+    scope.evaluators[name]!,
+    deriveScope(scope, {
+      path: `/$evaluators/${pointerSegment(name)}`,
+      depth: scope.depth + 1,
+      refStack: [...scope.refStack, name],
+    }),
+  );
 }
 
 /** Marks a compiled node as returning the same value whatever the data (for constant folding). */
 export function markConstant(fn: Compiled): Compiled {
-  CONSTANTS.add(fn);
+  (fn as Tagged)[CONSTANT] = { value: fn(undefined, EMPTY_ROOT) };
   return fn;
 }
 
 function isConstant(fn: Compiled): boolean {
-  return CONSTANTS.has(fn);
+  return (fn as Tagged)[CONSTANT] !== undefined;
 }
 
 /** A compiled node that always returns `value`, known to be constant. */
 export function literal(value: unknown): Compiled {
-  return markConstant(constant(value));
+  const fn: Tagged = () => value;
+  fn[CONSTANT] = { value };
+  return fn;
 }
 
 /** The value of a node known to be constant, or `undefined` when it is not constant. */
 export function constantValue(fn: Compiled): { value: unknown } | undefined {
-  return isConstant(fn) ? { value: fn(undefined, EMPTY_ROOT) } : undefined;
+  return (fn as Tagged)[CONSTANT];
 }
 
 /** JsonLogic truthiness: like JavaScript's, except that an empty array is false. */
@@ -132,7 +168,7 @@ export function compileArgs(
   rawArgs: JsonValue,
   elementScope = false,
 ): Compiled[] {
-  const s = elementScope ? { ...scope, inElementScope: true } : scope;
+  const s = elementScope ? deriveScope(scope, { inElementScope: true }) : scope;
   return args.map((arg, i) => compileChild(arg, s, Array.isArray(rawArgs) ? `/${i}` : ''));
 }
 

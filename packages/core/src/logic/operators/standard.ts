@@ -4,7 +4,7 @@
  * never reach a prototype.
  */
 import type { JsonValue } from '../../types.js';
-import { compileArgs, constantValue, literal, reportIssue, truthy } from '../compile.js';
+import { compileArgs, constantValue, deriveScope, literal, reportIssue, truthy } from '../compile.js';
 import type { CompileScope, Compiled, OperatorCompiler } from '../types.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -271,7 +271,7 @@ function arrayOp(
     const logic =
       args[1] === undefined
         ? literal(undefined)
-        : compile(args[1], { ...scope, inElementScope: true }, suffix(1));
+        : compile(args[1], deriveScope(scope, { inElementScope: true }), suffix(1));
     const initial = hasInitial && args[2] !== undefined ? compile(args[2], scope, suffix(2)) : literal(null);
     return (data, root) => {
       const items = source(data, root);
@@ -287,7 +287,7 @@ const reduceOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
   const logic =
     args[1] === undefined
       ? literal(undefined)
-      : compile(args[1], { ...scope, inElementScope: true }, suffix(1));
+      : compile(args[1], deriveScope(scope, { inElementScope: true }), suffix(1));
   const initial = args[2] === undefined ? literal(null) : compile(args[2], scope, suffix(2));
   return (data, root) => {
     const items = source(data, root);
