@@ -92,6 +92,7 @@ export class FlagSetSync {
   private recovering: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
   private firstSync: Promise<void> | undefined;
   private warnedEmpty = false;
   /** The flags listeners last heard about: changes are announced relative to these. */
@@ -128,11 +129,13 @@ export class FlagSetSync {
     return this.firstSync;
   }
 
-  /** Stops timers, the subscription and the connection watch; `flags` stays readable. */
+  /** Stops the timers and the subscription; `flags` stays readable. */
   async close(): Promise<void> {
     this.state = 'closed';
     if (this.timer) clearInterval(this.timer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    // A first sync waiting to retry ends now (and `start()` resolves).
+    this.wake?.();
     this.timer = undefined;
     this.retryTimer = undefined;
     const subscription = this.subscription;
@@ -157,9 +160,11 @@ export class FlagSetSync {
         this.lastError = error;
         this.options.logger.debug(`flag set "${this.options.flagSet}": first sync failed, retrying:`, error);
         await new Promise<void>((resolve) => {
+          this.wake = resolve;
           this.retryTimer = setTimeout(resolve, delayMs);
           this.retryTimer.unref?.();
         });
+        this.wake = undefined;
         delayMs = Math.min(delayMs * 2, this.options.resyncIntervalMs);
       }
     }
