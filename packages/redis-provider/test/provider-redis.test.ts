@@ -6,6 +6,7 @@
 import type { FlagSetDocument } from '@ensign/core';
 import {
   type Client,
+  ErrorCode,
   InMemoryProvider,
   OpenFeature,
   ProviderEvents,
@@ -198,7 +199,12 @@ describe(`${RedisProvider.name} with Redis absent at start`, () => {
     );
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(client.providerStatus).toBe(ProviderStatus.ERROR);
-    expect((await client.getStringDetails('headline', 'x')).value).toBe('x');
+    // The SDK lets calls through in ERROR state: the provider answers with the caller's default.
+    expect(await client.getStringDetails('headline', 'x')).toMatchObject({
+      value: 'x',
+      reason: StandardResolutionReasons.ERROR,
+      errorCode: ErrorCode.PROVIDER_NOT_READY,
+    });
 
     const server = await startRedis(port);
     await writerFor(server).replaceFlagSet(FLAG_SET, sampleDocument(), { actor: 'test' });
