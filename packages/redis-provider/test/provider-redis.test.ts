@@ -214,6 +214,37 @@ describe(`${RedisProvider.name} with Redis absent at start`, () => {
     expect(await client.getStringValue('headline', 'x')).toBe('Welcome');
   });
 
+  it('names the Cluster seeds or the Sentinel primary it tried, never credentials', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const cluster = createRedisProvider({
+      cluster: {
+        startupNodes: [
+          { host: '127.0.0.1', port: a },
+          { host: '127.0.0.1', port: b },
+        ],
+        options: { redisOptions: { password: 'secret-pw' } },
+      },
+      flagSet: FLAG_SET,
+      initTimeoutMs: 200,
+      logger: quiet,
+    });
+    const clusterError = await cluster.initialize().catch((e: Error) => e);
+    expect(String(clusterError)).toContain(`Redis Cluster (seed nodes 127.0.0.1:${a}, 127.0.0.1:${b})`);
+    expect(String(clusterError)).not.toContain('secret-pw');
+    await cluster.onClose();
+
+    const sentinel = createRedisProvider({
+      redis: { sentinels: [{ host: '127.0.0.1', port: a }], name: 'flags-primary', password: 'secret-pw' },
+      flagSet: FLAG_SET,
+      initTimeoutMs: 200,
+      logger: quiet,
+    });
+    const sentinelError = await sentinel.initialize().catch((e: Error) => e);
+    expect(String(sentinelError)).toContain(`Redis primary "flags-primary" via Sentinel 127.0.0.1:${a}`);
+    expect(String(sentinelError)).not.toContain('secret-pw');
+    await sentinel.onClose();
+  });
+
   it('serves the bootstrap document at once, then catches up when Redis appears', async () => {
     const port = await freePort();
     const bootstrap = sampleDocument();
