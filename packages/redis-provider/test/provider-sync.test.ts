@@ -2,7 +2,7 @@
  * The sync's incremental compilation: a change recompiles only the flags it touched, yet the
  * result behaves exactly like a full compile, with the new version on every flag's metadata.
  */
-import { type FlagSetDocument, compileFlagSet } from '@ensign/core';
+import { type EvaluationContext, type FlagSetDocument, compileFlagSet } from '@ensign/core';
 import { describe, expect, it } from 'vitest';
 import { IncrementalCompiler } from '../src/sync/compile.js';
 import { FLAG_SET, sampleDocument } from './fixtures/flags.js';
