@@ -127,25 +127,31 @@ export function validateFlagSet(document: unknown): ValidationIssue[] {
 /** Flags added, removed and changed from `before` to `after` (by behaviour, not by version). */
 export function diffFlagSets(before: CompiledFlagSet | undefined, after: CompiledFlagSet): FlagSetChanges {
   const changes: FlagSetChanges = { added: [], removed: [], changed: [] };
-  for (const key of after.keys()) {
-    const old = before?.get(key);
+  for (const [key, program] of after.programs) {
+    const old = before?.programs.get(key);
     if (!old) changes.added.push(key);
-    else if (old.program.fingerprint !== after.get(key)!.program.fingerprint) changes.changed.push(key);
+    else if (old.fingerprint !== program.fingerprint) changes.changed.push(key);
   }
-  if (before) for (const key of before.keys()) if (!after.get(key)) changes.removed.push(key);
+  if (before)
+    for (const key of before.programs.keys()) if (!after.programs.has(key)) changes.removed.push(key);
   return changes;
 }
 
 /** A compiled, immutable flag set. Evaluation is synchronous and never throws. */
 export class CompiledFlagSet {
+  /**
+   * Flags bound to this set's metadata, created on first use: a change that bumps the version
+   * then costs nothing per untouched flag until it is evaluated.
+   */
   private readonly flags = new Map<string, CompiledFlag>();
-  private readonly list: CompiledFlag[] = [];
+  private list: CompiledFlag[] | undefined;
   /** Set metadata as returned with `FLAG_NOT_FOUND` (document metadata under the overlay). */
   readonly metadata: Readonly<Record<string, MetadataValue>>;
 
   /** @internal Use {@link compileFlagSet}. */
   constructor(
-    private readonly programs: ReadonlyMap<string, FlagProgram>,
+    /** @internal Compiled programs by flag key (shared with sets derived by `update`). */
+    readonly programs: ReadonlyMap<string, FlagProgram>,
     /** The shared rules of the set. */
     readonly evaluators: Readonly<Record<string, JsonValue>>,
     private readonly documentMetadata: Readonly<Record<string, MetadataValue>>,
@@ -155,26 +161,28 @@ export class CompiledFlagSet {
     private readonly settings: CompileSettings,
   ) {
     this.metadata = Object.freeze({ ...documentMetadata, ...overlay });
-    for (const [key, program] of programs) {
-      const flag = new CompiledFlag(program, this.metadata);
-      this.flags.set(key, flag);
-      this.list.push(flag);
-    }
   }
 
   /** Number of flags. */
   get size(): number {
-    return this.list.length;
+    return this.programs.size;
   }
 
   /** Flag keys, in document order. */
   keys(): string[] {
-    return this.list.map((flag) => flag.key);
+    return [...this.programs.keys()];
   }
 
   /** The compiled flag for a key. */
   get(flagKey: string): CompiledFlag | undefined {
-    return this.flags.get(flagKey);
+    let flag = this.flags.get(flagKey);
+    if (flag === undefined) {
+      const program = this.programs.get(flagKey);
+      if (program === undefined) return undefined;
+      flag = new CompiledFlag(program, this.metadata);
+      this.flags.set(flagKey, flag);
+    }
+    return flag;
   }
 
   /** The document this set was compiled from (definitions as given). */
@@ -202,7 +210,7 @@ export class CompiledFlagSet {
     defaultValue: T,
     context?: EvaluationContext,
   ): ResolutionDetails<T> {
-    const flag = this.flags.get(flagKey);
+    const flag = this.flags.get(flagKey) ?? this.get(flagKey);
     if (flag === undefined) {
       return {
         value: defaultValue,
@@ -231,8 +239,10 @@ export class CompiledFlagSet {
    * included with reason `DISABLED`; where `value` is absent the caller's default applies.
    */
   evaluateAll(context?: EvaluationContext): FlagResolution[] {
-    const out = new Array<FlagResolution>(this.list.length);
-    for (let i = 0; i < this.list.length; i++) out[i] = this.list[i]!.resolve(context);
+    if (this.list === undefined) this.list = [...this.programs.keys()].map((key) => this.get(key)!);
+    const list = this.list;
+    const out = new Array<FlagResolution>(list.length);
+    for (let i = 0; i < list.length; i++) out[i] = list[i]!.resolve(context);
     return out;
   }
 

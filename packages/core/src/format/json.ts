@@ -46,12 +46,33 @@ export function shapeExceeds(
 
 /** JSON with object keys sorted, so equal values give equal strings (for change detection). */
 export function stableStringify(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys
-    .map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`)
-    .join(',')}}`;
+  // Appends to one string instead of building arrays per level: this runs once per flag compiled.
+  let out = '';
+  const write = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) {
+      out += JSON.stringify(node) ?? 'null';
+    } else if (Array.isArray(node)) {
+      out += '[';
+      for (let i = 0; i < node.length; i++) {
+        if (i > 0) out += ',';
+        write(node[i]);
+      }
+      out += ']';
+    } else {
+      const keys = Object.keys(node);
+      if (keys.length > 1) keys.sort();
+      out += '{';
+      for (let i = 0; i < keys.length; i++) {
+        if (i > 0) out += ',';
+        out += JSON.stringify(keys[i]);
+        out += ':';
+        write((node as Record<string, unknown>)[keys[i]!]);
+      }
+      out += '}';
+    }
+  };
+  write(value);
+  return out;
 }
 
 /**
