@@ -173,7 +173,10 @@ export class CompiledFlag {
   /** Evaluates the flag for a context; never throws. `value` is absent when the caller's default applies. */
   resolve(context: EvaluationContext | undefined): FlagResolution {
     if (this.fixed) return this.fixed;
-    const ctx = (context ?? EMPTY_CONTEXT) as Readonly<Record<string, unknown>>;
+    // Rules read the context as an object; anything else (a caller ignoring the types) reads as {}.
+    const ctx = (typeof context === 'object' && context !== null ? context : EMPTY_CONTEXT) as Readonly<
+      Record<string, unknown>
+    >;
     let outcome: unknown;
     try {
       outcome = this.targeting!(ctx, ctx);

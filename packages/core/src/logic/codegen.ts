@@ -31,16 +31,6 @@ export function codegenAvailable(): boolean {
   return available;
 }
 
-/** `{"var": "key"}` on an object context: an own property, else `null` (as the closure does). */
-function readKey(data: unknown, key: string): unknown {
-  if (typeof data === 'object' && data !== null) {
-    return hasOwn.call(data, key) ? ((data as Record<string, unknown>)[key] ?? null) : null;
-  }
-  if (typeof data === 'string' && hasOwn.call(data, key))
-    return (data as unknown as Record<string, unknown>)[key];
-  return null;
-}
-
 const COMPARISONS = new Set(['==', '===', '!=', '!==', '<', '<=', '>', '>=']);
 const MAX_INLINE_LIST = 8;
 
@@ -151,7 +141,10 @@ class Generator {
     if (typeof path !== 'string' || path === '' || path.includes('.') || path.startsWith('$flagd')) {
       return undefined;
     }
-    return `R(data, ${JSON.stringify(path)})`;
+    // A named load (one inline cache per site) behind an own-property check: as fast as plain
+    // property access for request-shaped contexts, and nothing is read from a prototype.
+    const name = JSON.stringify(path);
+    return `(O.call(data, ${name}) ? (data[${name}] ?? null) : null)`;
   }
 
   private logical(op: 'and' | 'or', args: readonly JsonValue[], depth: number): string {
@@ -196,15 +189,15 @@ export function generateTargeting(rule: JsonValue, scope: CompileScope): Compile
     temps.length > 0 ? `var ${temps.join(', ')}; ` : ''
   }return ${body}; };`;
   try {
-    const factory = new Function('R', 'T', 'H', 'B', 'k', 'f', source) as (
-      r: typeof readKey,
+    const factory = new Function('O', 'T', 'H', 'B', 'k', 'f', source) as (
+      o: typeof hasOwn,
       t: typeof truthy,
       h: typeof hashTargetingKey,
       b: typeof bucketOf,
       k: unknown[],
       f: Compiled[],
     ) => Compiled;
-    return factory(readKey, truthy, hashTargetingKey, bucketOf, generator.constants, generator.closures);
+    return factory(hasOwn, truthy, hashTargetingKey, bucketOf, generator.constants, generator.closures);
   } catch {
     return undefined;
   }
