@@ -6,7 +6,7 @@ import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
 import { type VariantType, checkFlag } from '../format/check-document.js';
 import { deepFreeze, describeValue, isPlainObject, shapeExceeds, stableStringify } from '../format/json.js';
 import { MAX_RULE_DEPTH, MAX_RULE_NODES } from '../format/limits.js';
-import { generateTargeting } from '../logic/codegen.js';
+import { VariantRef, generateTargeting } from '../logic/codegen.js';
 import { compileNode, pointerSegment } from '../logic/compile.js';
 import type { Compiled } from '../logic/types.js';
 import type {
@@ -84,7 +84,8 @@ export function compileFlagProgram(
       };
       targeting = compileNode(def.targeting as JsonValue, scope);
       if (issues.length === 0 && options.codegen !== false) {
-        targeting = generateTargeting(def.targeting as JsonValue, scope) ?? targeting;
+        const names = isPlainObject(def.variants) ? Object.keys(def.variants) : [];
+        targeting = generateTargeting(def.targeting as JsonValue, scope, names) ?? targeting;
       }
     }
   }
@@ -129,6 +130,8 @@ export class CompiledFlag {
   private readonly onNull: FlagResolution;
   /** Variant name → prepared TARGETING_MATCH result (a null-prototype object: fastest lookup). */
   private readonly matches: Readonly<Record<string, FlagResolution>>;
+  /** Prepared TARGETING_MATCH results in variant order, for rules that return a `VariantRef`. */
+  private readonly byIndex: readonly FlagResolution[];
   /** The program's targeting, held here so the hot path loads one field, not two. */
   private readonly targeting: Compiled | undefined;
 
@@ -163,6 +166,7 @@ export class CompiledFlag {
       matches[name] = withVariant(name, StandardResolutionReasons.TARGETING_MATCH);
     }
     this.matches = matches;
+    this.byIndex = [...program.variants.keys()].map((name) => matches[name]!);
     this.targeting = program.targeting;
   }
 
@@ -183,6 +187,7 @@ export class CompiledFlag {
     } catch (error) {
       return this.error(ErrorCode.GENERAL, `targeting of flag "${this.key}" failed: ${String(error)}`);
     }
+    if (outcome instanceof VariantRef) return this.byIndex[outcome.index]!;
     if (typeof outcome === 'string') {
       const hit = this.matches[outcome];
       if (hit !== undefined) return hit;

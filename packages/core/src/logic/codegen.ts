@@ -31,6 +31,15 @@ export function codegenAvailable(): boolean {
   return available;
 }
 
+/**
+ * What a generated rule returns, instead of a variant name, when its result is a literal naming a
+ * variant: the flag then returns its prepared result by index, without looking the name up.
+ * Only results are replaced; a literal the rule compares or tests stays a plain value.
+ */
+export class VariantRef {
+  constructor(readonly index: number) {}
+}
+
 const COMPARISONS = new Set(['==', '===', '!=', '!==', '<', '<=', '>', '>=']);
 const MAX_INLINE_LIST = 8;
 
@@ -39,7 +48,20 @@ class Generator {
   readonly closures: Compiled[] = [];
   private temps = 0;
 
-  constructor(private readonly scope: CompileScope) {}
+  constructor(
+    private readonly scope: CompileScope,
+    /** Variant name → prepared reference, for literals the rule returns as its result. */
+    private readonly variants: ReadonlyMap<string, VariantRef>,
+  ) {}
+
+  /** A literal the rule returns as its result: a variant reference when it names a variant. */
+  private result(value: JsonValue): string | undefined {
+    if (typeof value === 'string') {
+      const ref = this.variants.get(value);
+      if (ref !== undefined) return this.constant(ref);
+    }
+    return this.literal(value);
+  }
 
   get tempCount(): number {
     return this.temps;
@@ -77,8 +99,8 @@ class Generator {
   }
 
   /** JavaScript source for a node. */
-  expr(node: JsonValue, depth = 0): string {
-    const lit = this.literal(node);
+  expr(node: JsonValue, depth = 0, tail = false): string {
+    const lit = tail ? this.result(node) : this.literal(node);
     if (lit !== undefined) return lit;
     if (depth > 64 || typeof node !== 'object' || node === null || Array.isArray(node))
       return this.closure(node);
@@ -87,7 +109,7 @@ class Generator {
     const op = keys[0]!;
     const raw = node[op]!;
     if (op === '$ref' && typeof raw === 'string' && hasOwn.call(this.scope.evaluators, raw)) {
-      return this.expr(this.scope.evaluators[raw]!, depth + 1);
+      return this.expr(this.scope.evaluators[raw]!, depth + 1, tail);
     }
     const args = Array.isArray(raw) ? raw : [raw];
     if (op === 'var') return this.variable(args) ?? this.closure(node);
@@ -97,8 +119,8 @@ class Generator {
     if (op === '!' && args.length >= 1) return `!T(${this.expr(args[0]!, depth + 1)})`;
     if (op === '!!' && args.length >= 1) return `T(${this.expr(args[0]!, depth + 1)})`;
     if ((op === 'and' || op === 'or') && args.length >= 1) return this.logical(op, args, depth);
-    if ((op === 'if' || op === '?:') && args.length >= 1) return this.conditional(args, depth);
-    if (op === 'fractional' && Array.isArray(raw)) return this.fractional(raw) ?? this.closure(node);
+    if ((op === 'if' || op === '?:') && args.length >= 1) return this.conditional(args, depth, tail);
+    if (op === 'fractional' && Array.isArray(raw)) return this.fractional(raw, tail) ?? this.closure(node);
     if (op === 'in' && args.length === 2 && Array.isArray(args[1])) {
       const items = args[1];
       const literals = items.map((item) => this.literal(item));
@@ -118,7 +140,7 @@ class Generator {
    * `fractional` over literal buckets with the default key: hash, then compare the bucket with the
    * cumulative weights in line. Other shapes stay with the closure.
    */
-  private fractional(args: readonly JsonValue[]): string | undefined {
+  private fractional(args: readonly JsonValue[], tail: boolean): string | undefined {
     if (args.length === 0 || !args.every((arg) => Array.isArray(arg))) return undefined;
     if (!args.every((entry) => (entry as JsonValue[]).every((item) => this.literal(item) !== undefined))) {
       return undefined;
@@ -129,7 +151,8 @@ class Generator {
     const prefix = this.constant(murmur3Prefix(this.scope.flagKey));
     let pick = 'null';
     for (let i = buckets.cumulative.length - 1; i >= 0; i--) {
-      pick = `${t} < ${buckets.cumulative[i]} ? ${this.literal(buckets.variants[i] as JsonValue)} : ${pick}`;
+      const variant = buckets.variants[i] as JsonValue;
+      pick = `${t} < ${buckets.cumulative[i]} ? ${tail ? this.result(variant) : this.literal(variant)} : ${pick}`;
     }
     return `((${t} = H(${prefix}, root)) === undefined ? null : (${t} = B(${t}, ${buckets.total}), ${pick}))`;
   }
@@ -161,14 +184,14 @@ class Generator {
     return out;
   }
 
-  private conditional(args: readonly JsonValue[], depth: number): string {
+  private conditional(args: readonly JsonValue[], depth: number, tail: boolean): string {
     // if: [cond, then, cond, then, …, else?]; no else → null.
     const pairs = Math.floor(args.length / 2);
-    let out = args.length % 2 === 1 ? this.expr(args[args.length - 1]!, depth + 1) : 'null';
+    let out = args.length % 2 === 1 ? this.expr(args[args.length - 1]!, depth + 1, tail) : 'null';
     for (let i = pairs - 1; i >= 0; i--) {
       const t = this.temp();
       const cond = this.expr(args[2 * i]!, depth + 1);
-      const then = this.expr(args[2 * i + 1]!, depth + 1);
+      const then = this.expr(args[2 * i + 1]!, depth + 1, tail);
       out = `((${t} = ${cond}) === true || (${t} !== false && T(${t})) ? ${then} : ${out})`;
     }
     return out;
@@ -179,10 +202,16 @@ class Generator {
  * Generates a function for a targeting rule that compiled without problems, or `undefined` when
  * code generation is unavailable or would inline nothing.
  */
-export function generateTargeting(rule: JsonValue, scope: CompileScope): Compiled | undefined {
+export function generateTargeting(
+  rule: JsonValue,
+  scope: CompileScope,
+  variantNames: readonly string[] = [],
+): Compiled | undefined {
   if (!codegenAvailable()) return undefined;
-  const generator = new Generator(scope);
-  const body = generator.expr(rule);
+  const refs = new Map(variantNames.map((name, index) => [name, new VariantRef(index)]));
+  const generator = new Generator(scope, refs);
+  // The rule's own result may be a reference to a prepared result instead of a variant name.
+  const body = generator.expr(rule, 0, true);
   if (body === 'f[0](data, root)') return undefined;
   const temps = Array.from({ length: generator.tempCount }, (_, i) => `t${i}`);
   const source = `"use strict"; return function targeting(data, root) { ${
