@@ -6,6 +6,7 @@ import { ErrorCode, StandardResolutionReasons } from '@openfeature/core';
 import { type VariantType, checkFlag } from '../format/check-document.js';
 import { deepFreeze, describeValue, isPlainObject, shapeExceeds, stableStringify } from '../format/json.js';
 import { MAX_RULE_DEPTH, MAX_RULE_NODES } from '../format/limits.js';
+import { murmur3 } from '../hash/murmur3.js';
 import { VariantRef, generateTargeting } from '../logic/codegen.js';
 import { compileNode, pointerSegment } from '../logic/compile.js';
 import type { Compiled } from '../logic/types.js';
@@ -41,6 +42,15 @@ export interface FlagProgram {
   readonly flagMetadata: Readonly<Record<string, MetadataValue>>;
   /** Problems that make this flag evaluate to `PARSE_ERROR`; empty when it is valid. */
   readonly issues: readonly ValidationIssue[];
+}
+
+/**
+ * A digest of a canonical text (two MurmurHash3 passes and the length), kept instead of the text so
+ * each compiled flag does not hold a copy of its JSON. It is only compared with the same flag's
+ * previous digest, so a missed change needs an edit of equal length with colliding hashes.
+ */
+function digest(text: string): string {
+  return `${murmur3(text).toString(36)}.${murmur3(`${text}\u0000`).toString(36)}.${text.length}`;
 }
 
 /** Compiles one flag; problems are returned in `issues` (and pushed onto `sink`). */
@@ -97,10 +107,11 @@ export function compileFlagProgram(
   // Only an invalid flag can be this deep (serializing it could overflow the stack); an invalid one
   // may also be huge (a refused rule). Its issues then stand for its behaviour: PARSE_ERROR.
   const sizeBound = issues.length > 0 ? MAX_RULE_NODES * 4 : Number.POSITIVE_INFINITY;
-  const fingerprint =
+  const fingerprint = digest(
     shape !== undefined || shapeExceeds(behaviour, MAX_FINGERPRINT_DEPTH, sizeBound) !== undefined
       ? `invalid:${issues.map((i) => i.path + i.message).join(';')}`
-      : stableStringify(behaviour);
+      : stableStringify(behaviour),
+  );
   const metadata = def && isPlainObject(def.metadata) ? def.metadata : {};
   return {
     key,
