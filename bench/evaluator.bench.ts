@@ -169,7 +169,12 @@ for (const [label, doc] of memoryCases) {
   // Both parse the same JSON text, so the document's own objects count for both.
   const text = JSON.stringify(doc);
   const count = Object.keys(doc.flags).length;
-  const mine = retained(() => compileFlagSet(JSON.parse(text)));
+  // Ours binds each flag's prepared results on first use: evaluate every flag once so they count.
+  const mine = retained(() => {
+    const set = compileFlagSet(JSON.parse(text));
+    set.evaluateAll({ targetingKey: 'memory-user' });
+    return set;
+  });
   const theirs = retained(() => {
     const core = new FlagdCore();
     core.setConfigurations(text);
