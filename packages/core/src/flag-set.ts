@@ -7,7 +7,8 @@ import { FlagSetValidationError } from './errors.js';
 import { CompiledFlag, type FlagProgram, compileFlagProgram } from './flag/compile-flag.js';
 import { checkDocument, checkMetadata } from './format/check-document.js';
 import { isPlainObject } from './format/json.js';
-import { compileNode, pointerSegment } from './logic/compile.js';
+import { compileNode } from './logic/compile.js';
+import { pointerSegment } from './logic/nodes.js';
 import type {
   EvaluationContext,
   FlagResolution,

@@ -8,7 +8,8 @@ import { deepFreeze, describeValue, isPlainObject, shapeExceeds, stableStringify
 import { MAX_RULE_DEPTH, MAX_RULE_NODES } from '../format/limits.js';
 import { murmur3 } from '../hash/murmur3.js';
 import { VariantRef, generateTargeting } from '../logic/codegen.js';
-import { compileNode, pointerSegment } from '../logic/compile.js';
+import { compileNode } from '../logic/compile.js';
+import { pointerSegment } from '../logic/nodes.js';
 import type { Compiled } from '../logic/types.js';
 import type {
   EvaluationContext,

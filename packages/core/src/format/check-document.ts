@@ -4,7 +4,7 @@
  * cannot express: `defaultVariant` names a variant, and size limits. Targeting rules are checked
  * by the compiler (unknown operators, `$ref` targets, depth), which knows every operator we run.
  */
-import { pointerSegment } from '../logic/compile.js';
+import { pointerSegment } from '../logic/nodes.js';
 import type { ValidationIssue } from '../types.js';
 import { depthExceeds, describeValue, isPlainObject } from './json.js';
 import { MAX_FLAG_KEY_LENGTH, MAX_VALUE_DEPTH } from './limits.js';

@@ -11,7 +11,8 @@
  */
 import { bucketOf, murmur3Prefix } from '../hash/murmur3.js';
 import type { JsonValue } from '../types.js';
-import { compileNode, deriveScope, truthy } from './compile.js';
+import { compileNode } from './compile.js';
+import { deriveScope, truthy } from './nodes.js';
 import { hashTargetingKey, toBuckets } from './operators/fractional.js';
 import type { CompileScope, Compiled } from './types.js';
 

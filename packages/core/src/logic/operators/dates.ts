@@ -5,7 +5,7 @@
  * the Unix epoch (like `$flagd.timestamp`), or a `Date` from the evaluation context. Anything else
  * gives `null`.
  */
-import { compileArgs, constantValue, literal } from '../compile.js';
+import { compileArgs, constantValue, literal } from '../nodes.js';
 import type { OperatorCompiler } from '../types.js';
 
 const ISO_8601 =
@@ -38,9 +38,9 @@ export function toEpochMs(value: unknown): number | undefined {
 }
 
 function dateCompare(test: (a: number, b: number) => boolean): OperatorCompiler {
-  return (args, scope, _compile, rawArgs) => {
+  return (args, scope, compile, rawArgs) => {
     if (!Array.isArray(rawArgs) || args.length !== 2) return literal(null);
-    const [left, right] = compileArgs(args, scope, rawArgs) as [
+    const [left, right] = compileArgs(args, scope, rawArgs, compile) as [
       ReturnType<typeof literal>,
       ReturnType<typeof literal>,
     ];

@@ -5,7 +5,7 @@
  * Variants and weights may themselves be rules. Any misuse returns `null` (the default variant).
  */
 import { type Murmur3State, bucketOf, murmur3, murmur3From, murmur3Prefix } from '../../hash/murmur3.js';
-import { compileArgs, constantValue, literal } from '../compile.js';
+import { compileArgs, constantValue, literal } from '../nodes.js';
 import type { Compiled, OperatorCompiler } from '../types.js';
 
 const MAX_TOTAL_WEIGHT = 2147483647;
@@ -73,9 +73,9 @@ export function hashTargetingKey(
   return murmur3From(prefix, typeof targetingKey === 'string' ? targetingKey : String(targetingKey));
 }
 
-export const fractionalOp: OperatorCompiler = (args, scope, _compile, rawArgs) => {
+export const fractionalOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
   if (!Array.isArray(rawArgs) || args.length === 0) return literal(null);
-  const parts = compileArgs(args, scope, rawArgs);
+  const parts = compileArgs(args, scope, rawArgs, compile);
   const prefix = murmur3Prefix(scope.flagKey);
   const defaultHash = (root: Readonly<Record<string, unknown>>) => hashTargetingKey(prefix, root);
 

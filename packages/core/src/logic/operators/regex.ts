@@ -5,7 +5,7 @@
  * matches newline). A non-string text or an invalid pattern gives `null`.
  */
 import { RE2JS } from 're2js';
-import { compileArgs, constantValue, literal } from '../compile.js';
+import { compileArgs, constantValue, literal } from '../nodes.js';
 import type { OperatorCompiler } from '../types.js';
 
 const FLAG_BITS: Record<string, number> = {
@@ -54,9 +54,9 @@ function cachedPattern(pattern: unknown, flags: unknown): RE2JS | null {
   return re;
 }
 
-export const regexOp: OperatorCompiler = (args, scope, _compile, rawArgs) => {
+export const regexOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
   if (!Array.isArray(rawArgs) || args.length < 2 || args.length > 3) return literal(null);
-  const [text, pattern, flags = literal(undefined)] = compileArgs(args, scope, rawArgs) as [
+  const [text, pattern, flags = literal(undefined)] = compileArgs(args, scope, rawArgs, compile) as [
     ReturnType<typeof literal>,
     ReturnType<typeof literal>,
     ReturnType<typeof literal> | undefined,

@@ -3,7 +3,7 @@
  * major) and `~` (same major and minor). Lenient like flagd-testbed: a `v`/`V` prefix, partial
  * versions (`1`, `1.2`) and numbers are accepted; build metadata is ignored. Invalid input → `null`.
  */
-import { compileArgs, constantValue, literal } from '../compile.js';
+import { compileArgs, constantValue, literal } from '../nodes.js';
 import type { OperatorCompiler } from '../types.js';
 
 /** A parsed semantic version. */
@@ -94,9 +94,9 @@ function apply(operator: unknown, a: SemVer, b: SemVer): boolean | null {
   }
 }
 
-export const semVerOp: OperatorCompiler = (args, scope, _compile, rawArgs) => {
+export const semVerOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
   if (!Array.isArray(rawArgs) || args.length !== 3) return literal(null);
-  const [left, op, right] = compileArgs(args, scope, rawArgs) as [
+  const [left, op, right] = compileArgs(args, scope, rawArgs, compile) as [
     ReturnType<typeof literal>,
     ReturnType<typeof literal>,
     ReturnType<typeof literal>,

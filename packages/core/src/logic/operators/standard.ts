@@ -4,7 +4,7 @@
  * never reach a prototype.
  */
 import type { JsonValue } from '../../types.js';
-import { compileArgs, constantValue, deriveScope, literal, reportIssue, truthy } from '../compile.js';
+import { compileArgs, constantValue, deriveScope, literal, reportIssue, truthy } from '../nodes.js';
 import type { CompileScope, Compiled, OperatorCompiler } from '../types.js';
 
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -65,8 +65,8 @@ function readOwnKey(key: string): Compiled {
   };
 }
 
-const varOp: OperatorCompiler = (args, scope, _compile, rawArgs) => {
-  const [pathNode, fallbackNode] = compileArgs(args.slice(0, 2), scope, rawArgs);
+const varOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
+  const [pathNode, fallbackNode] = compileArgs(args.slice(0, 2), scope, rawArgs, compile);
   const fallback = fallbackNode ?? literal(null);
   const staticPath = pathNode ? constantValue(pathNode) : { value: '' };
   if (!staticPath) return dynamicVar(pathNode!, fallback, scope);
@@ -118,8 +118,8 @@ function missingKeys(data: unknown, keys: readonly unknown[], scope: CompileScop
   return missing;
 }
 
-const missingOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
-  const items = compileArgs(args, scope, rawArgs);
+const missingOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
+  const items = compileArgs(args, scope, rawArgs, compile);
   return (data, root) => {
     const first = items[0]?.(data, root);
     const keys = Array.isArray(first) ? first : items.map((item) => item(data, root));
@@ -127,8 +127,8 @@ const missingOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
   };
 };
 
-const missingSomeOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
-  const [needNode, keysNode] = compileArgs(args, scope, rawArgs);
+const missingSomeOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
+  const [needNode, keysNode] = compileArgs(args, scope, rawArgs, compile);
   if (!needNode || !keysNode) return reportIssue(scope, '"missing_some" takes [minimum, [keys…]]');
   return (data, root) => {
     const need = Number(needNode(data, root));
@@ -139,8 +139,8 @@ const missingSomeOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
   };
 };
 
-const ifOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
-  const parts = compileArgs(args, scope, rawArgs);
+const ifOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
+  const parts = compileArgs(args, scope, rawArgs, compile);
   if (parts.length === 0) return literal(null);
   if (parts.length === 3) {
     const [cond, then, otherwise] = parts as [Compiled, Compiled, Compiled];
@@ -164,8 +164,8 @@ const ifOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
   };
 };
 
-const andOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
-  const parts = compileArgs(args, scope, rawArgs);
+const andOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
+  const parts = compileArgs(args, scope, rawArgs, compile);
   if (parts.length === 2) {
     const [a, b] = parts as [Compiled, Compiled];
     return (data, root) => {
@@ -183,8 +183,8 @@ const andOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
   };
 };
 
-const orOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
-  const parts = compileArgs(args, scope, rawArgs);
+const orOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
+  const parts = compileArgs(args, scope, rawArgs, compile);
   return (data, root) => {
     let value: unknown;
     for (const part of parts) {
@@ -196,8 +196,8 @@ const orOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
 };
 
 function binary(fn: (a: unknown, b: unknown) => unknown): OperatorCompiler {
-  return (args, scope, _c, rawArgs) => {
-    const [a = literal(undefined), b = literal(undefined)] = compileArgs(args, scope, rawArgs);
+  return (args, scope, compile, rawArgs) => {
+    const [a = literal(undefined), b = literal(undefined)] = compileArgs(args, scope, rawArgs, compile);
     const bConst = constantValue(b);
     if (bConst) {
       const bValue = bConst.value;
@@ -212,8 +212,8 @@ function between(strict: boolean): OperatorCompiler {
   const cmp = strict
     ? (a: unknown, b: unknown) => (a as number) < (b as number)
     : (a: unknown, b: unknown) => (a as number) <= (b as number);
-  return (args, scope, _c, rawArgs) => {
-    const parts = compileArgs(args, scope, rawArgs);
+  return (args, scope, compile, rawArgs) => {
+    const parts = compileArgs(args, scope, rawArgs, compile);
     const [a = literal(undefined), b = literal(undefined), c] = parts;
     if (c) return (data, root) => cmp(a(data, root), b(data, root)) && cmp(b(data, root), c(data, root));
     return (data, root) => cmp(a(data, root), b(data, root));
@@ -221,16 +221,21 @@ function between(strict: boolean): OperatorCompiler {
 }
 
 function variadic(fn: (values: unknown[]) => unknown): OperatorCompiler {
-  return (args, scope, _c, rawArgs) => {
-    const parts = compileArgs(args, scope, rawArgs);
+  return (args, scope, compile, rawArgs) => {
+    const parts = compileArgs(args, scope, rawArgs, compile);
     return (data, root) => fn(parts.map((part) => part(data, root)));
   };
 }
 
 const num = (value: unknown) => Number.parseFloat(value as string);
 
-const inOp: OperatorCompiler = (args, scope, _c, rawArgs) => {
-  const [needle = literal(undefined), haystack = literal(undefined)] = compileArgs(args, scope, rawArgs);
+const inOp: OperatorCompiler = (args, scope, compile, rawArgs) => {
+  const [needle = literal(undefined), haystack = literal(undefined)] = compileArgs(
+    args,
+    scope,
+    rawArgs,
+    compile,
+  );
   const constHaystack = constantValue(haystack);
   // A literal list of strings (`tier in [pro, business]`) becomes a Set lookup.
   if (
@@ -316,12 +321,12 @@ export const STANDARD_OPERATORS: Record<string, OperatorCompiler> = {
   // biome-ignore lint/suspicious/noDoubleEquals: JsonLogic's != is JavaScript's loose inequality.
   '!=': binary((a, b) => a != b),
   '!==': binary((a, b) => a !== b),
-  '!': (args, scope, _c, rawArgs) => {
-    const [a = literal(undefined)] = compileArgs(args, scope, rawArgs);
+  '!': (args, scope, compile, rawArgs) => {
+    const [a = literal(undefined)] = compileArgs(args, scope, rawArgs, compile);
     return (data, root) => !truthy(a(data, root));
   },
-  '!!': (args, scope, _c, rawArgs) => {
-    const [a = literal(undefined)] = compileArgs(args, scope, rawArgs);
+  '!!': (args, scope, compile, rawArgs) => {
+    const [a = literal(undefined)] = compileArgs(args, scope, rawArgs, compile);
     return (data, root) => truthy(a(data, root));
   },
   '>': binary((a, b) => (a as number) > (b as number)),
@@ -351,9 +356,9 @@ export const STANDARD_OPERATORS: Record<string, OperatorCompiler> = {
   none: arrayOp((items, each) => !items.some((item) => truthy(each(item)))),
   some: arrayOp((items, each) => items.some((item) => truthy(each(item)))),
   reduce: reduceOp,
-  log: (args, scope, _c, rawArgs) => {
+  log: (args, scope, compile, rawArgs) => {
     // Rules must not write to the console of a server; `log` returns its argument unchanged.
-    const [a = literal(undefined)] = compileArgs(args, scope, rawArgs);
+    const [a = literal(undefined)] = compileArgs(args, scope, rawArgs, compile);
     return a;
   },
 };

@@ -1,11 +1,11 @@
 /** flagd's `starts_with` and `ends_with`: two strings, else `null` (so the default variant applies). */
-import { compileArgs, literal } from '../compile.js';
+import { compileArgs, literal } from '../nodes.js';
 import type { OperatorCompiler } from '../types.js';
 
 function stringTest(test: (text: string, part: string) => boolean): OperatorCompiler {
-  return (args, scope, _compile, rawArgs) => {
+  return (args, scope, compile, rawArgs) => {
     if (!Array.isArray(rawArgs) || args.length !== 2) return literal(null);
-    const [text, part] = compileArgs(args, scope, rawArgs) as [
+    const [text, part] = compileArgs(args, scope, rawArgs, compile) as [
       ReturnType<typeof literal>,
       ReturnType<typeof literal>,
     ];
