@@ -259,3 +259,19 @@ export class EventPipeline {
     this.unreportedDrops = 0;
   }
 }
+
+/**
+ * The pipeline a recorder writes to: the one it was given (shared, not closed by the recorder),
+ * or a new one over `sinks` that the recorder owns and closes.
+ * @throws {TypeError} naming `owner` when neither option is given.
+ */
+export function pipelineFor(
+  owner: string,
+  options: Omit<EventPipelineOptions, 'sinks'> & { pipeline?: EventPipeline; sinks?: readonly Sink[] },
+): { pipeline: EventPipeline; owned: boolean } {
+  if (options.pipeline !== undefined) return { pipeline: options.pipeline, owned: false };
+  if (options.sinks !== undefined) {
+    return { pipeline: new EventPipeline({ ...options, sinks: options.sinks }), owned: true };
+  }
+  throw new TypeError(`${owner}: give option \`sinks\` (an array of sinks) or option \`pipeline\``);
+}

@@ -4,7 +4,12 @@
  * try/catch, so the same code satisfies the web SDK (synchronous hooks) and the server SDK.
  */
 import type { EvaluationDetails, FlagMetadata, FlagValue, HookContext } from '@openfeature/core';
-import { EventPipeline, type EventPipelineOptions, type PipelineStats } from '../event-pipeline.js';
+import {
+  type EventPipeline,
+  type EventPipelineOptions,
+  type PipelineStats,
+  pipelineFor,
+} from '../event-pipeline.js';
 import { exposureFrom } from '../events.js';
 import type { Sink } from '../sinks/sink.js';
 import { ExposureDeduper } from './exposure-dedup.js';
@@ -72,15 +77,9 @@ export class ExposureRecorder {
   };
 
   constructor(className: string, options: ExposureHookOptions) {
-    if (options.pipeline !== undefined) {
-      this.pipeline = options.pipeline;
-      this.ownsPipeline = false;
-    } else if (options.sinks !== undefined) {
-      this.pipeline = new EventPipeline({ ...options, sinks: options.sinks });
-      this.ownsPipeline = true;
-    } else {
-      throw new TypeError(`${className}: give option \`sinks\` (an array of sinks) or option \`pipeline\``);
-    }
+    const { pipeline, owned } = pipelineFor(className, options);
+    this.pipeline = pipeline;
+    this.ownsPipeline = owned;
     const windowMs = options.windowMs ?? EXPOSURE_DEFAULTS.windowMs;
     const maxEntries = options.maxEntries ?? EXPOSURE_DEFAULTS.maxEntries;
     if (!(windowMs >= 0))

@@ -3,7 +3,12 @@
  * `trackingSink` option takes this object: it calls `track({ eventName, context, details, timestamp })`.
  */
 import type { EvaluationContext, JsonValue, TrackingEventDetails } from '@openfeature/core';
-import { EventPipeline, type EventPipelineOptions, type PipelineStats } from '../event-pipeline.js';
+import {
+  type EventPipeline,
+  type EventPipelineOptions,
+  type PipelineStats,
+  pipelineFor,
+} from '../event-pipeline.js';
 import type { TrackingEvent } from '../events.js';
 import type { Sink } from '../sinks/sink.js';
 
@@ -49,15 +54,9 @@ export class TrackingRecorder {
   private internalErrors = 0;
 
   constructor(options: TrackingRecorderOptions) {
-    if (options.pipeline !== undefined) {
-      this.pipeline = options.pipeline;
-      this.ownsPipeline = false;
-    } else if (options.sinks !== undefined) {
-      this.pipeline = new EventPipeline({ ...options, sinks: options.sinks });
-      this.ownsPipeline = true;
-    } else {
-      throw new TypeError('TrackingRecorder: give option `sinks` (an array of sinks) or option `pipeline`');
-    }
+    const { pipeline, owned } = pipelineFor('TrackingRecorder', options);
+    this.pipeline = pipeline;
+    this.ownsPipeline = owned;
     this.flagSetId = options.flagSetId;
     this.now = options.now ?? Date.now;
   }
