@@ -294,6 +294,30 @@ describe(WidgetFlagProvider.name, () => {
       });
     });
 
+    it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])(
+      'resolves %s, absent from the payload, as FLAG_NOT_FOUND (own keys only, not Object.prototype)',
+      async (flagKey) => {
+        installOpenAiHost({ toolResponseMetadata: meta(flags) });
+        const client = await register(new WidgetFlagProvider());
+        expect(client.getStringDetails(flagKey, 'fallback')).toMatchObject({
+          value: 'fallback',
+          reason: 'ERROR',
+          errorCode: 'FLAG_NOT_FOUND',
+        });
+      },
+    );
+
+    it('resolves flags named like Object.prototype members when the payload has them', async () => {
+      // JSON.parse defines own properties, so a server can hand over a flag called "constructor".
+      const parsed: unknown = JSON.parse(
+        '{"v":1,"flags":{"constructor":{"value":"on","reason":"STATIC"},"__proto__":{"value":"x","reason":"STATIC"}}}',
+      );
+      installOpenAiHost({ toolResponseMetadata: meta(parsed) });
+      const client = await register(new WidgetFlagProvider());
+      expect(client.getStringDetails('constructor', 'off')).toMatchObject({ value: 'on', reason: 'STATIC' });
+      expect(client.getStringDetails('__proto__', 'y')).toMatchObject({ value: 'x', reason: 'STATIC' });
+    });
+
     it('returns the caller default with reason DISABLED for a disabled flag (kill switch)', async () => {
       installOpenAiHost({ toolResponseMetadata: meta(flags) });
       const client = await register(new WidgetFlagProvider());

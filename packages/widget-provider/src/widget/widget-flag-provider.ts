@@ -154,7 +154,9 @@ export class WidgetFlagProvider implements Provider {
     defaultValue: T,
   ): ResolutionDetails<T> {
     if (!this.payload) return { value: defaultValue, reason: StandardResolutionReasons.DEFAULT };
-    const result = this.payload.flags[flagKey];
+    // Own keys only: `flags.constructor` or `flags.toString` would otherwise be Object.prototype's.
+    const flags = this.payload.flags;
+    const result = Object.hasOwn(flags, flagKey) ? flags[flagKey] : undefined;
     if (!result) {
       return {
         value: defaultValue,
