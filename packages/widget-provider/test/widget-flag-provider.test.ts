@@ -141,6 +141,43 @@ describe(WidgetFlagProvider.name, () => {
       expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
     });
 
+    it('never lets a payload without issuedAt replace a dated one, from any source', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_CARDS) });
+      const provider = new WidgetFlagProvider();
+      const client = await register(provider);
+      const undated = payload({ 'booking-layout': { value: 'grid', variant: 'grid', reason: 'STATIC' } });
+      expect(provider.ingest({ _meta: meta(undated) })).toBe(false);
+      setGlobals({ toolResponseMetadata: meta(undated) });
+      postToolResult({ _meta: meta(undated) });
+      expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
+      expect(provider.currentPayload).toEqual(LAYOUT_CARDS);
+    });
+
+    it('orders undated payloads by arrival, and a dated one replaces an undated one', async () => {
+      const provider = new WidgetFlagProvider();
+      const client = await register(provider, false);
+      const undated = (value: string) => payload({ 'booking-layout': { value, reason: 'STATIC' } });
+      expect(provider.ingest({ _meta: meta(undated('grid')) })).toBe(true);
+      expect(provider.ingest({ _meta: meta(undated('cards')) })).toBe(true);
+      await vi.waitFor(() => expect(client.providerStatus).toBe(ProviderStatus.READY));
+      expect(client.getStringValue('booking-layout', 'list')).toBe('cards');
+      expect(provider.ingest({ _meta: meta(LAYOUT_GRID) })).toBe(true);
+      expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
+    });
+
+    it('ignores a payload whose issuedAt is not a finite number (postMessage keeps NaN and Infinity)', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      const provider = new WidgetFlagProvider();
+      const client = await register(provider);
+      for (const issuedAt of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        postToolResult({ _meta: meta({ ...LAYOUT_CARDS, issuedAt }) });
+        expect(provider.ingest({ _meta: meta({ ...LAYOUT_CARDS, issuedAt }) })).toBe(false);
+      }
+      expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
+      // An Infinity payload would otherwise pin itself: nothing could ever replace it.
+      expect(provider.ingest({ _meta: meta({ ...LAYOUT_CARDS, issuedAt: 300 }) })).toBe(true);
+    });
+
     it('ignores payloads of another version and malformed ones', async () => {
       const provider = new WidgetFlagProvider();
       expect(

@@ -37,8 +37,9 @@ export interface WidgetFlagsPayload {
   /** Flag key → result. */
   flags: Record<string, WidgetFlagResult>;
   /**
-   * When the server evaluated the flags (milliseconds since the epoch). The widget keeps the
-   * newest payload, so a re-delivered old tool result does not undo a newer one.
+   * When the server evaluated the flags (milliseconds since the epoch, finite). The widget keeps
+   * the newest payload, so a re-delivered old tool result does not undo a newer one; a payload
+   * without `issuedAt` never replaces one that has it.
    */
   issuedAt?: number;
 }
@@ -46,10 +47,15 @@ export interface WidgetFlagsPayload {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Whether `value` is a well-formed version-1 payload (every entry has a string `reason`). */
+/**
+ * Whether `value` is a well-formed version-1 payload: every entry has a string `reason`, and
+ * `issuedAt`, when present, is a finite number.
+ */
 export function isWidgetFlagsPayload(value: unknown): value is WidgetFlagsPayload {
   if (!isRecord(value) || value.v !== PAYLOAD_VERSION || !isRecord(value.flags)) return false;
-  if (value.issuedAt !== undefined && typeof value.issuedAt !== 'number') return false;
+  // Finite only: structured clone (postMessage) keeps NaN, which compares as neither older nor
+  // newer, and Infinity, which nothing could ever replace.
+  if (value.issuedAt !== undefined && !Number.isFinite(value.issuedAt)) return false;
   for (const entry of Object.values(value.flags)) {
     if (!isRecord(entry) || typeof entry.reason !== 'string') return false;
   }

@@ -222,8 +222,9 @@ export class WidgetFlagProvider implements Provider {
   private accept(next: WidgetFlagsPayload | undefined, fromWidgetState = false): boolean {
     if (!next) return false;
     const previous = this.payload;
-    if (previous?.issuedAt !== undefined && next.issuedAt !== undefined && next.issuedAt < previous.issuedAt)
-      return false;
+    // Older never replaces newer; an undated payload's age is unknown, so it counts as oldest.
+    const previousAt = previous?.issuedAt;
+    if (previousAt !== undefined && (next.issuedAt ?? Number.NEGATIVE_INFINITY) < previousAt) return false;
     this.payload = next;
     const before = previous?.flags ?? {};
     const flagsChanged = [...new Set([...Object.keys(before), ...Object.keys(next.flags)])].filter(
