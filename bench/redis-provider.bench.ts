@@ -11,7 +11,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileFlagSet } from '@ensign/core';
-import { MemoryFlagStore, RedisFlagStore, RedisProvider } from '@ensign/redis-provider';
+import { RedisFlagStore, RedisProvider } from '@ensign/redis-provider';
+import { MemoryFlagStore } from '@ensign/store';
 import { OpenFeature, type Provider, ProviderEvents, type ResolutionDetails } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';
 import { RedisServer } from '../test/support/redis-server.js';

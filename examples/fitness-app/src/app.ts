@@ -6,13 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import type { FlagSetDocument } from '@ensign/core';
 import { type ConsoleStyleLogger, ExposureHook, KillSwitchHook, RedisStreamSink } from '@ensign/hooks';
-import {
-  type FlagStore,
-  MemoryFlagStore,
-  RedisFlagStore,
-  RedisProvider,
-  VersionConflictError,
-} from '@ensign/redis-provider';
+import { RedisFlagStore, RedisProvider } from '@ensign/redis-provider';
+import { type FlagStore, MemoryFlagStore, VersionConflictError } from '@ensign/store';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type Client, OpenFeature } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';

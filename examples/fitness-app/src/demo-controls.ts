@@ -4,7 +4,7 @@
  * silently overwritten. Used by the demo page's endpoint and by the `flip` command.
  */
 import type { FlagDefinition, TargetingRule } from '@ensign/core';
-import type { FlagStore, WriteResult } from '@ensign/redis-provider';
+import type { FlagStore, WriteResult } from '@ensign/store';
 import { BOOKINGS_KILL_SWITCH, CANCEL_BOOKING, FLAG_SET } from './flag-keys.js';
 
 /** A change the demo can make. */

@@ -3,7 +3,7 @@
  * HTTP, the simulated host page, and the demo flag controls that only local requests may use.
  */
 import { request } from 'node:http';
-import { MemoryFlagStore } from '@ensign/redis-provider';
+import { MemoryFlagStore } from '@ensign/store';
 import { FLAGS_META_KEY } from '@ensign/widget-provider/widget';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';

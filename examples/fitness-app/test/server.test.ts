@@ -3,7 +3,7 @@
  * in-memory flag store, with `_meta["openai/subject"]` set per call as ChatGPT does.
  */
 import { compileFlagSet } from '@ensign/core';
-import { MemoryFlagStore } from '@ensign/redis-provider';
+import { MemoryFlagStore } from '@ensign/store';
 import { ProviderEvents } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FitnessApp, readSampleFlags, startFitnessApp } from '../src/app.js';

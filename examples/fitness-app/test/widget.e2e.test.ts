@@ -3,7 +3,7 @@
  * Chromium (Debian's `chromium`, driven by playwright-core), against the real server on the
  * in-memory store. Flags are flipped through the page's own controls.
  */
-import { MemoryFlagStore } from '@ensign/redis-provider';
+import { MemoryFlagStore } from '@ensign/store';
 import { type Browser, type FrameLocator, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FitnessApp, startFitnessApp } from '../src/app.js';

@@ -109,7 +109,7 @@ export function compileFlagSet(document: unknown, options: CompileOptions = {}):
     programs.set(key, program);
   }
   if (settings.mode === 'reject' && issues.length > 0) throw new FlagSetValidationError(issues);
-  return new CompiledFlagSet(programs, evaluators, setMetadata, options.metadata ?? {}, issues, settings);
+  return CompiledFlagSet.create(programs, evaluators, setMetadata, options.metadata ?? {}, issues, settings);
 }
 
 /**
@@ -149,8 +149,11 @@ export class CompiledFlagSet {
   /** Set metadata as returned with `FLAG_NOT_FOUND` (document metadata under the overlay). */
   readonly metadata: Readonly<Record<string, MetadataValue>>;
 
-  /** @internal Use {@link compileFlagSet}. */
-  constructor(
+  /**
+   * Private, so that `new CompiledFlagSet()` does not type-check in a consumer's code (the
+   * published `.d.ts` keeps the constructor as `private`): use {@link compileFlagSet}.
+   */
+  private constructor(
     /** @internal Compiled programs by flag key (shared with sets derived by `update`). */
     readonly programs: ReadonlyMap<string, FlagProgram>,
     /** The shared rules of the set. */
@@ -162,6 +165,18 @@ export class CompiledFlagSet {
     private readonly settings: CompileSettings,
   ) {
     this.metadata = Object.freeze({ ...documentMetadata, ...overlay });
+  }
+
+  /** @internal The factory behind {@link compileFlagSet} and `update`. */
+  static create(
+    programs: ReadonlyMap<string, FlagProgram>,
+    evaluators: Readonly<Record<string, JsonValue>>,
+    documentMetadata: Readonly<Record<string, MetadataValue>>,
+    overlay: Readonly<Record<string, MetadataValue>>,
+    issues: readonly ValidationIssue[],
+    settings: CompileSettings,
+  ): CompiledFlagSet {
+    return new CompiledFlagSet(programs, evaluators, documentMetadata, overlay, issues, settings);
   }
 
   /** Number of flags. */

@@ -10,20 +10,35 @@ import {
   type MetadataValue,
   validateFlagSet,
 } from '@ensign/core';
+import {
+  type AuditEntry,
+  BaseFlagStore,
+  type CommitGuard,
+  type CommitOutcome,
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_MAX_LOG_LENGTH,
+  DEFAULT_MAX_WRITE_RETRIES,
+  type FlagSetChangeNotice,
+  type FlagSetPart,
+  type FlagSetSnapshot,
+  FlagStoreError,
+  type HistoryOptions,
+  StorePermissionError,
+  type SubscribeOptions,
+  type Subscription,
+  type WriteOperation,
+  type WriteOptions,
+  type WritePlan,
+  checkFlagSetId,
+  decodeFlag,
+  encodeFlag,
+  entryTouchesFlag,
+  own,
+  setOwn,
+} from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
 import type { Cluster, Redis } from 'ioredis';
-import { FlagStoreError, StorePermissionError } from './errors.js';
-import type {
-  AuditEntry,
-  FlagSetChangeNotice,
-  FlagSetPart,
-  FlagSetSnapshot,
-  HistoryOptions,
-  SubscribeOptions,
-  Subscription,
-  WriteOperation,
-  WriteOptions,
-} from './flag-store.js';
+import { clientAddress } from './redis/address.js';
 import { decodeEntry, encodeEntryFields } from './redis/audit-codec.js';
 import {
   type OwnedClient,
@@ -34,16 +49,6 @@ import {
 } from './redis/connection.js';
 import { DEFAULT_KEY_PREFIX, type FlagSetKeys, META_FIELDS, flagSetKeys } from './redis/keys.js';
 import { type WritePayload, defineScripts, runWriteScript } from './redis/scripts.js';
-import {
-  BaseFlagStore,
-  type CommitGuard,
-  type CommitOutcome,
-  DEFAULT_HISTORY_LIMIT,
-  DEFAULT_MAX_LOG_LENGTH,
-  DEFAULT_MAX_WRITE_RETRIES,
-} from './store/base-flag-store.js';
-import { checkFlagSetId, decodeFlag, encodeFlag, own, setOwn } from './store/document.js';
-import { type WritePlan, entryTouchesFlag } from './store/plan-write.js';
 
 export type { RedisConnectionOptions } from './redis/connection.js';
 export { DEFAULT_KEY_PREFIX } from './redis/keys.js';
@@ -79,6 +84,10 @@ export interface RedisFlagStoreOptions extends RedisConnectionOptions {
   /** Receives warnings (invalid stored flags) and listener errors. @default console */
   logger?: Logger;
 }
+
+const WRITE_HINT = "writes need a user allowed to run scripts (EVALSHA/EVAL) that write the set's keys";
+const READ_HINT =
+  "readers need the set's keys and channel (e.g. ~flags:* &flags:*) with +@read +@pubsub +@transaction";
 
 interface Handler {
   listener: (notice: FlagSetChangeNotice) => void;
@@ -118,6 +127,8 @@ function isNotice(value: unknown): value is FlagSetChangeNotice {
  * await store.patchFlag('app', 'new-checkout', { state: 'DISABLED' }, { actor: 'alice', reason: 'INC-42' });
  */
 export class RedisFlagStore extends BaseFlagStore {
+  /** The backend's name: providers over this store call themselves `ensign-redis`. */
+  readonly name = 'redis';
   /** The client the store reads and writes with (yours, if you passed `client`). */
   readonly client: Redis | Cluster;
   private readonly owned: boolean;
@@ -162,6 +173,11 @@ export class RedisFlagStore extends BaseFlagStore {
         this.logger.debug('RedisFlagStore connection error', error.message),
       );
     defineScripts(client);
+  }
+
+  /** Where the store connects (host and port, never credentials), for error messages. */
+  get address(): string {
+    return clientAddress(this.client);
   }
 
   /** The Redis keys and channel of a set under this store's prefix. */
@@ -253,7 +269,9 @@ export class RedisFlagStore extends BaseFlagStore {
     try {
       await channel.subscribed;
     } catch (error) {
-      throw isPermissionError(error) ? new StorePermissionError(flagSet, 'subscribe to', error) : error;
+      throw isPermissionError(error)
+        ? new StorePermissionError(flagSet, 'subscribe to', error, READ_HINT)
+        : error;
     }
     if (this.feed === 'idle') this.feed = 'live';
     const owner = channel;
@@ -507,7 +525,13 @@ export class RedisFlagStore extends BaseFlagStore {
     try {
       return await run();
     } catch (error) {
-      if (isPermissionError(error)) throw new StorePermissionError(flagSet, operation, error);
+      if (isPermissionError(error))
+        throw new StorePermissionError(
+          flagSet,
+          operation,
+          error,
+          operation === 'write' ? WRITE_HINT : READ_HINT,
+        );
       throw error;
     }
   }

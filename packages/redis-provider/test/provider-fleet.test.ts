@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer, freePort } from '../../../test/support/redis-server.js';
+import { FLAG_SET, sampleDocument } from '../../store/test/fixtures/flags.js';
+import { until } from '../../store/test/fixtures/harness.js';
 import { RedisFlagStore } from '../src/index.js';
-import { FLAG_SET, sampleDocument } from './fixtures/flags.js';
-import { until } from './fixtures/harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = join(here, '..');

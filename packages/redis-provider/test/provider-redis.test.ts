@@ -4,6 +4,7 @@
  * and without bootstrap), and the same app code on memory, Redis and the SDK's InMemoryProvider.
  */
 import type { FlagSetDocument } from '@ensign/core';
+import { MemoryFlagStore } from '@ensign/store';
 import {
   type Client,
   ErrorCode,
@@ -15,11 +16,17 @@ import {
 } from '@openfeature/server-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCluster, RedisServer, freePort } from '../../../test/support/redis-server.js';
-import { MemoryFlagStore, RedisFlagStore, RedisProvider, createRedisProvider } from '../src/index.js';
+import { recordEvents } from '../../store/test/fixtures/events.js';
+import { FLAG_SET, sampleDocument } from '../../store/test/fixtures/flags.js';
+import {
+  clientFor,
+  memoryLogger,
+  newDomain,
+  releaseDomains,
+  until,
+} from '../../store/test/fixtures/harness.js';
+import { RedisFlagStore, RedisProvider, createRedisProvider } from '../src/index.js';
 import { checkoutView, inMemoryFlags } from './fixtures/app.js';
-import { recordEvents } from './fixtures/events.js';
-import { FLAG_SET, sampleDocument } from './fixtures/flags.js';
-import { clientFor, memoryLogger, newDomain, releaseDomains, until } from './fixtures/harness.js';
 
 const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const servers: RedisServer[] = [];
@@ -74,6 +81,7 @@ describe(`${RedisProvider.name} on Redis`, () => {
       logger,
     });
     const client = await clientFor(provider);
+    expect(client.metadata.providerMetadata.name).toBe('ensign-redis');
     const events = recordEvents(client);
     events.splice(0);
 

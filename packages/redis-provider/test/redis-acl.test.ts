@@ -1,7 +1,8 @@
 import type { FlagDefinition } from '@ensign/core';
+import { type FlagSetChangeNotice, StorePermissionError } from '@ensign/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../../test/support/redis-server.js';
-import { type FlagSetChangeNotice, RedisFlagStore, StorePermissionError } from '../src/index.js';
+import { RedisFlagStore } from '../src/index.js';
 
 const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const flag: FlagDefinition = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' };

@@ -1,8 +1,9 @@
 import type { FlagDefinition } from '@ensign/core';
+import type { FlagSetChangeNotice } from '@ensign/store';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCluster } from '../../../test/support/redis-server.js';
-import { type FlagSetChangeNotice, RedisFlagStore } from '../src/index.js';
+import { RedisFlagStore } from '../src/index.js';
 
 const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const flag = (on: boolean): FlagDefinition => ({

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlagDefinition } from '@ensign/core';
+import type { FlagSetChangeNotice } from '@ensign/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer, freePort } from '../../../test/support/redis-server.js';
-import { type FlagSetChangeNotice, RedisFlagStore } from '../src/index.js';
+import { RedisFlagStore } from '../src/index.js';
 
 const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const flag: FlagDefinition = { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'on' };

@@ -1,9 +1,9 @@
 import { type FlagDefinition, compileFlagSet } from '@ensign/core';
+import { testFlagStore } from '@ensign/store/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '../../../test/support/redis-server.js';
 import { RedisFlagStore } from '../src/index.js';
-import { testFlagStore } from './flag-store.conformance.js';
 
 const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const boolFlag: FlagDefinition = {

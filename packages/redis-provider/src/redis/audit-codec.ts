@@ -1,5 +1,5 @@
 /** Audit entries as Redis stream entries: flat field lists of strings. */
-import type { AuditEntry, WriteOperation } from '../flag-store.js';
+import type { AuditEntry, WriteOperation } from '@ensign/store';
 
 const OPERATIONS: ReadonlySet<string> = new Set<WriteOperation>([
   'put',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryFlagStore } from '../src/index.js';
-import { testFlagStore } from './flag-store.conformance.js';
+import { testFlagStore } from '../src/testing/index.js';
 
 const silent = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 

@@ -68,8 +68,8 @@ export class HistoryUnavailableError extends FlagStoreError {
 }
 
 /**
- * Redis refused a command for lack of permission (ACL `NOPERM`), e.g. a write made with the
- * read-only user that providers use.
+ * The backend refused an operation for lack of permission (a Redis ACL `NOPERM`, a Firestore
+ * `PERMISSION_DENIED`), e.g. a write made with the read-only user that providers use.
  */
 export class StorePermissionError extends FlagStoreError {
   override name = 'StorePermissionError';
@@ -79,14 +79,14 @@ export class StorePermissionError extends FlagStoreError {
     /** What was refused: `read`, `write` or `subscribe to`. */
     readonly operation: string,
     cause: unknown,
+    /** What the user needs instead, in the backend's terms. */
+    hint?: string,
   ) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    const hint =
-      operation === 'write'
-        ? "writes need a user allowed to run scripts (EVALSHA/EVAL) that write the set's keys"
-        : "readers need the set's keys and channel (e.g. ~flags:* &flags:*) with +@read +@pubsub +@transaction";
-    super(flagSet, `the Redis user may not ${operation} flag set "${flagSet}" (${detail}); ${hint}`, {
-      cause,
-    });
+    super(
+      flagSet,
+      `the store's user may not ${operation} flag set "${flagSet}" (${detail})${hint ? `; ${hint}` : ''}`,
+      { cause },
+    );
   }
 }

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * One conformance suite for every `FlagStore` (in the spirit of unstorage's `testStorage`): the
  * memory store and the Redis store run exactly these tests, so they cannot drift apart.
@@ -10,7 +11,7 @@ import {
   HistoryUnavailableError,
   MissingFlagError,
   VersionConflictError,
-} from '../src/index.js';
+} from '../index.js';
 
 /** Options every store under test must honour. */
 export interface ConformanceStoreOptions {

@@ -1,6 +1,6 @@
 /**
  * `MemoryFlagStore`: the store contract in process, with the same validation, versions, audit
- * log and change notices as `RedisFlagStore`. The embedded default for the demo, local
+ * log and change feed as the Redis and Firestore stores. The embedded default for the demo, local
  * development and users' own unit tests.
  */
 import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
@@ -58,6 +58,8 @@ type Listener = (notice: FlagSetChangeNotice) => void;
  * await store.putFlag('app', 'new-checkout', { state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off' });
  */
 export class MemoryFlagStore extends BaseFlagStore {
+  /** The backend's name: providers over this store call themselves `ensign-memory`. */
+  readonly name = 'memory';
   private readonly sets = new Map<string, MemorySet>();
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly maxLogLength: number;

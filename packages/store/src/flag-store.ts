@@ -1,7 +1,8 @@
 /**
- * The store contract shared by `RedisFlagStore` and `MemoryFlagStore`: flag sets in flagd's format,
- * versioned, written atomically with compare-and-set, audited, and announced on a change feed.
- * One conformance suite (`test/flag-store.conformance.ts`) runs against every implementation.
+ * The store contract shared by every flag store (`MemoryFlagStore` here, `RedisFlagStore`,
+ * `FirestoreFlagStore`): flag sets in flagd's format, versioned, written atomically with
+ * compare-and-set, audited, and announced on a change feed. One conformance suite
+ * (`@ensign/store/testing`) runs against every implementation.
  */
 import type { FlagDefinition, FlagSetDocument, JsonValue, MetadataValue, TargetingRule } from '@ensign/core';
 
@@ -118,8 +119,18 @@ export interface Subscription {
   unsubscribe(): Promise<void>;
 }
 
-/** Where flag sets live. Implementations: `RedisFlagStore`, `MemoryFlagStore`. */
+/** Where flag sets live. Implementations: `MemoryFlagStore`, `RedisFlagStore`, `FirestoreFlagStore`. */
 export interface FlagStore {
+  /**
+   * A short name of the backend (`memory`, `redis`, `firestore`): the provider over this store
+   * calls itself `ensign-<name>` in its OpenFeature metadata.
+   */
+  readonly name?: string;
+  /**
+   * Where the store reads from, for error messages (host and port, never credentials), e.g.
+   * `redis://10.0.0.5:6379`.
+   */
+  readonly address?: string;
   /** Reads a consistent snapshot of one set. */
   load(flagSet: string): Promise<FlagSetSnapshot>;
   /**

@@ -43,7 +43,12 @@ export type CommitOutcome =
   | { committed: true; version: number }
   | { committed: false; actualVersion: number };
 
-/** @internal Shared base of `RedisFlagStore` and `MemoryFlagStore`. */
+/**
+ * The base every store extends (`MemoryFlagStore`, `RedisFlagStore`, `FirestoreFlagStore`): it
+ * owns the write path (validation, planning, compare-and-set retries, revert) so that every store
+ * accepts and refuses exactly the same writes. A store implements reading, committing a planned
+ * write atomically, and its change feed; `@ensign/store/testing` proves it.
+ */
 export abstract class BaseFlagStore implements FlagStore {
   protected constructor(private readonly maxWriteRetries: number) {
     if (!Number.isInteger(maxWriteRetries) || maxWriteRetries < 0) {
@@ -61,7 +66,6 @@ export abstract class BaseFlagStore implements FlagStore {
   ): Promise<Subscription>;
   abstract close(): Promise<void>;
 
-  /** A consistent snapshot for planning a write (no warnings: the write path reports problems). */
   /**
    * A consistent snapshot for planning a write. With `flagKey` (single-flag writes) the document
    * need hold only that flag, `$evaluators` and `metadata`: a flag's validity depends on nothing

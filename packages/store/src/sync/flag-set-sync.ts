@@ -12,9 +12,9 @@ import {
   diffFlagSets,
 } from '@ensign/core';
 import type { Logger } from '@openfeature/server-sdk';
-import type { FlagSetChangeNotice, FlagSetSnapshot, FlagStore, Subscription } from './flag-store.js';
-import { IncrementalCompiler } from './sync/compile.js';
-import { withTimeout } from './sync/timeout.js';
+import type { FlagSetChangeNotice, FlagSetSnapshot, FlagStore, Subscription } from '../flag-store.js';
+import { IncrementalCompiler } from './compile.js';
+import { withTimeout } from './timeout.js';
 
 /** Where the flags being served came from. */
 export type FlagSource = 'store' | 'bootstrap';

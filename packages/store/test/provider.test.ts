@@ -1,5 +1,5 @@
 /**
- * `RedisProvider` through the real OpenFeature server SDK, over `MemoryFlagStore`: every value
+ * `StoreProvider` through the real OpenFeature server SDK, over `MemoryFlagStore`: every value
  * type, every reason and error code, events on writes, tracking and bootstrap. The Redis paths
  * (and the same app code on every provider) are in provider-redis.test.ts.
  */
@@ -18,7 +18,7 @@ import {
   TypeMismatchError,
 } from '@openfeature/server-sdk';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type FlagStore, MemoryFlagStore, type ProviderTrackingEvent, RedisProvider } from '../src/index.js';
+import { type FlagStore, MemoryFlagStore, type ProviderTrackingEvent, StoreProvider } from '../src/index.js';
 import { recordEvents } from './fixtures/events.js';
 import { FLAG_SET, sampleDocument } from './fixtures/flags.js';
 import { clientFor, memoryLogger, newDomain, releaseDomains, until } from './fixtures/harness.js';
@@ -29,10 +29,19 @@ afterAll(async () => {
   await OpenFeature.close();
 });
 
-describe(RedisProvider.name, () => {
+describe(StoreProvider.name, () => {
+  it('names what is behind it in its metadata: ensign-<store name>', async () => {
+    const store = new MemoryFlagStore();
+    expect(new StoreProvider({ store }).metadata.name).toBe('ensign-memory');
+    const nameless: FlagStore = Object.assign(Object.create(store) as FlagStore, { name: undefined });
+    expect(new StoreProvider({ store: nameless }).metadata.name).toBe('ensign-store');
+    const client = await clientFor(new StoreProvider({ store, flagSet: FLAG_SET }));
+    expect(client.metadata.providerMetadata.name).toBe('ensign-memory');
+  });
+
   it('evaluates every value type through the OpenFeature client, with set and flag metadata', async () => {
     const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
-    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET }));
+    const client = await clientFor(new StoreProvider({ store, flagSet: FLAG_SET }));
 
     const pro = await client.getBooleanDetails('new-checkout', false, { targetingKey: 'u1', tier: 'pro' });
     expect(pro).toMatchObject({
@@ -62,7 +71,7 @@ describe(RedisProvider.name, () => {
 
   it('serves a disabled flag as the caller default with reason DISABLED, not as an error', async () => {
     const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
-    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET }));
+    const client = await clientFor(new StoreProvider({ store, flagSet: FLAG_SET }));
     const details = await client.getBooleanDetails('payments-kill', false);
     expect(details).toMatchObject({ value: false, reason: StandardResolutionReasons.DISABLED });
     expect(details.errorCode).toBeUndefined();
@@ -71,7 +80,7 @@ describe(RedisProvider.name, () => {
 
   it('reports FLAG_NOT_FOUND, TYPE_MISMATCH and GENERAL with message, metadata and the OpenFeature error class', async () => {
     const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
-    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET }));
+    const client = await clientFor(new StoreProvider({ store, flagSet: FLAG_SET }));
     const seen: unknown[] = [];
     const hook: Hook = { error: (_context, error) => void seen.push(error) };
     client.addHooks(hook);
@@ -104,7 +113,7 @@ describe(RedisProvider.name, () => {
     };
     // The set was never written: the provider keeps serving the bootstrap rather than nothing.
     const store = new MemoryFlagStore();
-    const client = await clientFor(new RedisProvider({ store, flagSet: FLAG_SET, bootstrap, logger }));
+    const client = await clientFor(new StoreProvider({ store, flagSet: FLAG_SET, bootstrap, logger }));
     const broken = await client.getNumberDetails('broken', 0);
     expect(broken).toMatchObject({ value: 0, reason: 'ERROR', errorCode: ErrorCode.PARSE_ERROR });
     expect(broken.errorMessage).toContain('/flags/broken/defaultVariant');
@@ -114,7 +123,7 @@ describe(RedisProvider.name, () => {
 
   it('applies writes and emits PROVIDER_CONFIGURATION_CHANGED with exactly the flags changed', async () => {
     const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
-    const provider = new RedisProvider({ store, flagSet: FLAG_SET });
+    const provider = new StoreProvider({ store, flagSet: FLAG_SET });
     const client = await clientFor(provider);
     const events = recordEvents(client);
     // A READY handler added to a ready provider runs at once (OpenFeature spec 5.3.3).
@@ -144,7 +153,7 @@ describe(RedisProvider.name, () => {
 
   it('ends up serving exactly the store set after a burst of mixed writes', async () => {
     const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
-    const provider = new RedisProvider({ store, flagSet: FLAG_SET, logger: memoryLogger() });
+    const provider = new StoreProvider({ store, flagSet: FLAG_SET, logger: memoryLogger() });
     const client = await clientFor(provider);
     const changed = new Set<string>();
     client.addHandler(ProviderEvents.ConfigurationChanged, (d) => {
@@ -219,7 +228,7 @@ describe(RedisProvider.name, () => {
       close: () => inner.close(),
     };
     const logger = memoryLogger();
-    const provider = new RedisProvider({ store, flagSet: FLAG_SET, resyncIntervalMs: 50, logger });
+    const provider = new StoreProvider({ store, flagSet: FLAG_SET, resyncIntervalMs: 50, logger });
     const client = await clientFor(provider);
     const events = recordEvents(client);
     events.splice(0);
@@ -245,7 +254,7 @@ describe(RedisProvider.name, () => {
 
   it('does not emit PROVIDER_READY itself during initialize: handlers run once', async () => {
     const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
-    const provider = new RedisProvider({ store, flagSet: FLAG_SET });
+    const provider = new StoreProvider({ store, flagSet: FLAG_SET });
     let ready = 0;
     provider.events.addHandler(ProviderEvents.Ready, () => void ready++);
     const domain = newDomain();
@@ -262,7 +271,7 @@ describe(RedisProvider.name, () => {
     const store = new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } });
     const tracked: ProviderTrackingEvent[] = [];
     const client = await clientFor(
-      new RedisProvider({
+      new StoreProvider({
         store,
         flagSet: FLAG_SET,
         trackingSink: { track: (event) => void tracked.push(event) },
@@ -280,7 +289,7 @@ describe(RedisProvider.name, () => {
 
     const logger = memoryLogger();
     const failing = await clientFor(
-      new RedisProvider({
+      new StoreProvider({
         store: new MemoryFlagStore({ flagSets: { [FLAG_SET]: sampleDocument() } }),
         flagSet: FLAG_SET,
         logger,
@@ -305,7 +314,7 @@ describe(RedisProvider.name, () => {
       // A set never written reads as version 0 and empty: the bootstrap stays in place.
       const store = new MemoryFlagStore();
       const logger = memoryLogger();
-      const provider = new RedisProvider({ store, flagSet: FLAG_SET, bootstrap: path, logger });
+      const provider = new StoreProvider({ store, flagSet: FLAG_SET, bootstrap: path, logger });
       const client = await clientFor(provider);
       const changed: (string[] | undefined)[] = [];
       client.addHandler(ProviderEvents.ConfigurationChanged, (d) => void changed.push(d?.flagsChanged));
@@ -327,7 +336,7 @@ describe(RedisProvider.name, () => {
     try {
       const path = join(dir, 'bad.json');
       writeFileSync(path, '{ nope');
-      const provider = new RedisProvider({
+      const provider = new StoreProvider({
         store: new MemoryFlagStore(),
         flagSet: FLAG_SET,
         bootstrap: path,
@@ -342,10 +351,10 @@ describe(RedisProvider.name, () => {
   });
 
   it('names the option when an interval is not a positive number', () => {
-    expect(() => new RedisProvider({ store: new MemoryFlagStore(), resyncIntervalMs: 0 })).toThrow(
+    expect(() => new StoreProvider({ store: new MemoryFlagStore(), resyncIntervalMs: 0 })).toThrow(
       /resyncIntervalMs/,
     );
-    expect(() => new RedisProvider({ store: new MemoryFlagStore(), initTimeoutMs: -1 })).toThrow(
+    expect(() => new StoreProvider({ store: new MemoryFlagStore(), initTimeoutMs: -1 })).toThrow(
       /initTimeoutMs/,
     );
   });

@@ -1,0 +1,50 @@
+/**
+ * `@ensign/store`: the flag-store contract, the in-memory store, the shared write path every store
+ * builds on, the change-feed sync, and the OpenFeature server provider over any store. Stores of
+ * other databases (`@ensign/redis-provider`, `@ensign/firestore`) extend `BaseFlagStore` and prove
+ * themselves with the conformance suite in `@ensign/store/testing`.
+ * @packageDocumentation
+ */
+export type * from './flag-store.js';
+export * from './errors.js';
+export { MemoryFlagStore, type MemoryFlagStoreOptions } from './memory-flag-store.js';
+export {
+  BaseFlagStore,
+  type CommitGuard,
+  type CommitOutcome,
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_MAX_LOG_LENGTH,
+  DEFAULT_MAX_WRITE_RETRIES,
+} from './store/base-flag-store.js';
+export { type WritePlan, type WriteRequest, entryTouchesFlag, planWrite } from './store/plan-write.js';
+export {
+  type DecodedFlag,
+  type StoredFlag,
+  checkFlagKey,
+  checkFlagSetId,
+  clone,
+  decodeFlag,
+  emptyDocument,
+  encodeFlag,
+  own,
+  setOwn,
+} from './store/document.js';
+export {
+  FlagSetSync,
+  type FlagSetSyncListener,
+  type FlagSetSyncOptions,
+  type FlagSource,
+  changeCount,
+  flagsChanged,
+} from './sync/flag-set-sync.js';
+export { TimeoutError, withTimeout } from './sync/timeout.js';
+export type { BootstrapSource } from './provider/bootstrap.js';
+export type { ProviderTrackingEvent, TrackingSink } from './provider/tracking.js';
+export {
+  DEFAULT_FLAG_SET,
+  INIT_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+  RESYNC_INTERVAL_MS,
+  StoreProvider,
+  type StoreProviderOptions,
+} from './provider/store-provider.js';
