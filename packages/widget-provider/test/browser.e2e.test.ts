@@ -57,17 +57,34 @@ const WIDGET_HTML =
   '<!doctype html><meta charset="utf-8"><title>widget</title><div id="app"></div><script src="/widget.js"></script>';
 // Plays an MCP Apps host: renders the widget in an iframe and posts tool results to it. A second,
 // untrusted frame tries to post a forged result; the widget must ignore it (it is not the parent).
+// `?widget=<url>` frames the widget from another origin, as MCP Apps hosts do.
 const MCP_HOST_HTML = `<!doctype html><meta charset="utf-8"><title>host</title>
-<iframe id="widget" name="widget" src="/widget.html"></iframe>
+<iframe id="widget" name="widget"></iframe>
 <iframe id="intruder" srcdoc="<script>window.forge = (m) => parent.frames['widget'].postMessage(m, '*');</script>"></iframe>
 <script>
+  document.getElementById('widget').src = new URLSearchParams(location.search).get('widget') ?? '/widget.html';
   window.sendToolResult = (params) =>
     document.getElementById('widget').contentWindow.postMessage({ jsonrpc: '2.0', method: 'ui/notifications/tool-result', params }, '*');
 </script>`;
 
-let server: Server;
+let servers: Server[] = [];
 let baseUrl: string;
+/** The same pages on another origin (another port). */
+let otherBaseUrl: string;
 let browser: Browser;
+
+/** Serves `routes` on a free loopback port; returns its origin. */
+async function serve(routes: Record<string, [string, string]>): Promise<string> {
+  const server = createServer((req, res) => {
+    const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
+    res
+      .writeHead(route ? 200 : 404, { 'content-type': route?.[0] ?? 'text/plain' })
+      .end(route?.[1] ?? 'not found');
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
 
 async function pageText(page: Page): Promise<string> {
   const frames = await Promise.all(page.frames().map((frame) => frame.content()));
@@ -100,14 +117,8 @@ describe('widget provider in Chromium', () => {
       '/widget.html': ['text/html', WIDGET_HTML],
       '/mcp-host.html': ['text/html', MCP_HOST_HTML],
     };
-    server = createServer((req, res) => {
-      const route = routes[new URL(req.url ?? '/', 'http://x').pathname];
-      res
-        .writeHead(route ? 200 : 404, { 'content-type': route?.[0] ?? 'text/plain' })
-        .end(route?.[1] ?? 'not found');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    baseUrl = await serve(routes);
+    otherBaseUrl = await serve(routes);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
@@ -125,7 +136,8 @@ describe('widget provider in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    servers = [];
     await OpenFeature.clearProviders();
   });
 
@@ -238,6 +250,45 @@ describe('widget provider in Chromium', () => {
 
     const text = await pageText(page);
     for (const forbidden of FORBIDDEN) expect(text).not.toContain(forbidden);
+    await context.close();
+  });
+
+  it('with hostOrigin pinned, takes tool results from a parent frame at that origin only', async () => {
+    // The widget runs on its own origin (otherBaseUrl) and trusts only the host at baseUrl.
+    const widgetUrl = `${otherBaseUrl}/widget.html?hostOrigin=${encodeURIComponent(baseUrl)}`;
+    const hostPage = (origin: string) => `${origin}/mcp-host.html?widget=${encodeURIComponent(widgetUrl)}`;
+    const send = (page: Page, params: unknown) =>
+      page.evaluate((p) => (window as { sendToolResult?: (p: unknown) => void }).sendToolResult?.(p), params);
+    const widgetFrame = (page: Page) => {
+      const frame = page.frame({ name: 'widget' });
+      if (!frame) throw new Error('no widget frame');
+      return frame;
+    };
+    const context = await browser.newContext();
+
+    // Another origin frames the same widget and posts a result as its parent: ignored.
+    const impostor = await context.newPage();
+    await impostor.goto(hostPage(otherBaseUrl));
+    await expect
+      .poll(() => impostor.frameLocator('#widget').locator('#status').textContent())
+      .toBe('NOT_READY');
+    await send(impostor, await toolResult(1, USER, 'SE', 1000));
+    await expect
+      .poll(() => widgetFrame(impostor).evaluate(() => (window as { messagesSeen?: number }).messagesSeen))
+      .toBe(1);
+    expect(
+      await widgetFrame(impostor).evaluate(() => (window as { hasPayload?: () => boolean }).hasPayload?.()),
+    ).toBe(false);
+    expect(await impostor.frameLocator('#widget').locator('#layout').textContent()).toBe('Layout: list');
+
+    // The pinned host, on another origin than the widget, is heard.
+    const host = await context.newPage();
+    await host.goto(hostPage(baseUrl));
+    const widget = host.frameLocator('#widget');
+    await expect.poll(() => widget.locator('#status').textContent()).toBe('NOT_READY');
+    await send(host, await toolResult(1, USER, 'SE', 1000));
+    await expect.poll(() => widget.locator('#layout').textContent()).toBe('Layout: grid');
+    expect(await widget.locator('#status').textContent()).toBe('READY');
     await context.close();
   });
 });

@@ -122,6 +122,30 @@ describe(WidgetFlagProvider.name, () => {
       expect(client.getStringValue('booking-layout', 'list')).toBe('grid');
     });
 
+    it('with hostOrigin, takes MCP Apps messages from the parent frame at that origin only', async () => {
+      const provider = new WidgetFlagProvider({ hostOrigin: 'https://host.example' });
+      await register(provider, false);
+      postToolResult({ _meta: meta(LAYOUT_GRID) }, window.parent, 'https://other.example');
+      postToolResult({ _meta: meta(LAYOUT_GRID) }, window.parent, 'https://host.example.evil.test');
+      postToolResult({ _meta: meta(LAYOUT_GRID) }, null, 'https://host.example');
+      expect(provider.currentPayload).toBeUndefined();
+      postToolResult({ _meta: meta(LAYOUT_GRID) }, window.parent, 'https://host.example');
+      expect(provider.currentPayload).toEqual(LAYOUT_GRID);
+    });
+
+    it('normalizes hostOrigin to an origin and names the option when it is not a URL', () => {
+      const provider = new WidgetFlagProvider({ hostOrigin: 'https://Host.example:443/app/' });
+      provider.initialize();
+      postToolResult({ _meta: meta(LAYOUT_GRID) }, window.parent, 'https://host.example');
+      expect(provider.currentPayload).toEqual(LAYOUT_GRID);
+      void provider.onClose();
+      expect(() => new WidgetFlagProvider({ hostOrigin: 'host.example' })).toThrow(
+        /hostOrigin.*host\.example/,
+      );
+      // Parses as a URL with scheme "localhost:" and the opaque origin "null" of sandboxed frames.
+      expect(() => new WidgetFlagProvider({ hostOrigin: 'localhost:3000' })).toThrow(/hostOrigin/);
+    });
+
     it('ingests results the widget fetched itself', async () => {
       installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
       const provider = new WidgetFlagProvider();

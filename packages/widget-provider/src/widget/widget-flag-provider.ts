@@ -36,6 +36,15 @@ export interface WidgetFlagProviderOptions {
    * @default undefined: wait until the first payload
    */
   readyTimeoutMs?: number;
+  /**
+   * The origin of the MCP Apps host, e.g. `"https://host.example"` (a URL is reduced to its
+   * origin). When set, `ui/notifications/tool-result` messages are read only if they come from the
+   * parent frame **and** from this origin, so a page of another origin that frames the widget
+   * cannot hand it flags. ChatGPT's `window.openai` globals are not messages and are not affected.
+   * @default undefined: any origin, as long as the message comes from the parent frame
+   * @throws {TypeError} from the constructor when it is not an http(s)-like URL with an origin.
+   */
+  hostOrigin?: string;
 }
 
 type FlagType = 'boolean' | 'string' | 'number' | 'object';
@@ -79,8 +88,21 @@ export class WidgetFlagProvider implements Provider {
   private payload: WidgetFlagsPayload | undefined;
   private onReady: (() => void) | undefined;
   private stop: (() => void) | undefined;
+  private readonly hostOrigin: string | undefined;
 
-  constructor(private readonly options: WidgetFlagProviderOptions = {}) {}
+  constructor(private readonly options: WidgetFlagProviderOptions = {}) {
+    const { hostOrigin } = options;
+    if (hostOrigin === undefined) return;
+    let origin = 'null';
+    try {
+      origin = new URL(hostOrigin).origin;
+    } catch {}
+    // "null" is what `localhost:3000` (a URL with scheme `localhost:`) yields, and also the origin of
+    // every sandboxed frame: pinning it would trust them all.
+    if (origin === 'null')
+      throw new TypeError(`hostOrigin "${hostOrigin}" is not an origin such as "https://host.example"`);
+    this.hostOrigin = origin;
+  }
 
   /** The payload flags currently resolve from, if any has arrived. */
   get currentPayload(): WidgetFlagsPayload | undefined {
@@ -205,9 +227,10 @@ export class WidgetFlagProvider implements Provider {
         this.accept(findWidgetFlagsPayload(globals.toolResponseMetadata));
     };
     const onMessage = (event: MessageEvent) => {
-      // Only the host (the parent frame) delivers tool results; other frames are ignored.
+      // Only the host (the parent frame, at hostOrigin if pinned) delivers tool results.
       const data: unknown = event.data;
       if (event.source !== window.parent || !isRecord(data)) return;
+      if (this.hostOrigin !== undefined && event.origin !== this.hostOrigin) return;
       if (data.jsonrpc === '2.0' && data.method === TOOL_RESULT_METHOD)
         this.accept(findWidgetFlagsPayload(data.params));
     };

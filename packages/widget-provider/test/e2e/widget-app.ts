@@ -5,8 +5,11 @@
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import { WidgetFlagProvider } from '../../src/widget/index.js';
 
+const query = new URLSearchParams(location.search);
+const hostOrigin = query.get('hostOrigin');
 const provider = new WidgetFlagProvider({
-  persistToWidgetState: new URLSearchParams(location.search).has('persist'),
+  persistToWidgetState: query.has('persist'),
+  ...(hostOrigin === null ? {} : { hostOrigin }),
 });
 OpenFeature.setProvider(provider);
 const client = OpenFeature.getClient();
@@ -36,3 +39,10 @@ client.addHandler(ProviderEvents.ConfigurationChanged, render);
 render();
 (window as { ingestToolResult?: (result: unknown) => boolean }).ingestToolResult = (result) =>
   provider.ingest(result);
+// Lets a test see that a message did arrive before it checks that the provider ignored it.
+const seen = window as { messagesSeen?: number; hasPayload?: () => boolean };
+seen.messagesSeen = 0;
+window.addEventListener('message', () => {
+  seen.messagesSeen = (seen.messagesSeen ?? 0) + 1;
+});
+seen.hasPayload = () => provider.currentPayload !== undefined;

@@ -36,12 +36,17 @@ export function setGlobals(globals: Partial<OpenAiHost>): void {
   window.dispatchEvent(new CustomEvent('openai:set_globals', { detail: { globals } }));
 }
 
-/** Delivers an MCP Apps `ui/notifications/tool-result` as the parent frame would. */
-export function postToolResult(params: unknown, source: MessageEventSource | null = window.parent): void {
+/** Delivers an MCP Apps `ui/notifications/tool-result` as the parent frame would (from `origin`). */
+export function postToolResult(
+  params: unknown,
+  source: MessageEventSource | null = window.parent,
+  origin = '',
+): void {
   window.dispatchEvent(
     new MessageEvent('message', {
       data: { jsonrpc: '2.0', method: 'ui/notifications/tool-result', params },
       source,
+      origin,
     }),
   );
 }
