@@ -1,10 +1,13 @@
 /**
  * The bounded, batched hand-off between the evaluation path and the sinks. `push` is O(1) and
  * does no I/O; batches are written later, from a timer or when a batch fills up. When sinks are
- * slower than the events arrive the queue stays bounded and what does not fit is dropped and
- * counted, so a slow or dead sink costs memory up to a fixed bound and never costs latency.
+ * slower than the events arrive the queue stays bounded, in events and in bytes, and what does
+ * not fit is dropped and counted, so a slow or dead sink costs memory up to a fixed bound and
+ * never costs latency. Over-long targeting keys (client-controlled) are replaced by a bounded
+ * stand-in on the way in, so no event grows with them.
  * No Node APIs: the same pipeline runs in browsers.
  */
+import { MIN_TARGETING_KEY_LENGTH, approximateEventBytes, boundedTargetingKey } from './event-bounds.js';
 import type { AnalyticsEvent } from './events.js';
 import { unrefInterval, unrefTimeout, withTimeout } from './internal/timers.js';
 import {
@@ -21,6 +24,17 @@ export interface EventPipelineOptions {
   sinks: readonly Sink[];
   /** Most events waiting for delivery; further events are dropped and counted. @default 10000 */
   maxQueueSize?: number;
+  /**
+   * Most bytes (estimated: two per character, plus a fixed overhead per event) waiting for
+   * delivery; further events are dropped and counted as `queueFull`. @default 16000000
+   */
+  maxQueueBytes?: number;
+  /**
+   * Targeting keys longer than this are replaced by their first 64 characters, `#`, and 14 hex
+   * digits of a 53-bit hash of the whole key (the same key always gets the same stand-in, so
+   * exposures and conversions still join). At least 32. @default 256
+   */
+  maxTargetingKeyLength?: number;
   /** Most events per `write`; a full batch is flushed right away (off the caller's stack). @default 500 */
   batchSize?: number;
   /** How often waiting events are flushed. @default 1000 */
@@ -37,7 +51,7 @@ export interface EventPipelineOptions {
 
 /** Why events were dropped. */
 export interface DropCounts {
-  /** The queue was full (sinks too slow or down). */
+  /** The queue was full, in events or in bytes (sinks too slow or down). */
   queueFull: number;
   /** A sink rejected, threw or timed out; counted once per event per failing sink. */
   sinkFailed: number;
@@ -59,6 +73,8 @@ export interface PipelineStats {
   enqueued: number;
   /** Events waiting now. */
   queued: number;
+  /** Estimated bytes of the events waiting now (bounded by `maxQueueBytes`). */
+  queuedBytes: number;
   /** Batches handed to the sinks. */
   batches: number;
   dropped: DropCounts;
@@ -69,6 +85,8 @@ export interface PipelineStats {
 /** Defaults of {@link EventPipelineOptions}, exported for documentation and tests. */
 export const PIPELINE_DEFAULTS = {
   maxQueueSize: 10_000,
+  maxQueueBytes: 16_000_000,
+  maxTargetingKeyLength: 256,
   batchSize: 500,
   flushIntervalMs: 1_000,
   sinkTimeoutMs: 5_000,
@@ -96,6 +114,9 @@ export class EventPipeline {
   private head = 0;
   private readonly sinks: readonly { sink: Sink; name: string; stats: SinkStats }[];
   private readonly maxQueueSize: number;
+  private readonly maxQueueBytes: number;
+  private readonly maxTargetingKeyLength: number;
+  private queuedBytes = 0;
   private readonly batchSize: number;
   private readonly sinkTimeoutMs: number;
   private readonly dropWarningIntervalMs: number;
@@ -114,6 +135,17 @@ export class EventPipeline {
     if (!Array.isArray(options?.sinks))
       throw new TypeError('EventPipeline: option `sinks` must be an array of sinks');
     this.maxQueueSize = positive('maxQueueSize', options.maxQueueSize, PIPELINE_DEFAULTS.maxQueueSize);
+    this.maxQueueBytes = positive('maxQueueBytes', options.maxQueueBytes, PIPELINE_DEFAULTS.maxQueueBytes);
+    this.maxTargetingKeyLength = positive(
+      'maxTargetingKeyLength',
+      options.maxTargetingKeyLength,
+      PIPELINE_DEFAULTS.maxTargetingKeyLength,
+    );
+    if (this.maxTargetingKeyLength < MIN_TARGETING_KEY_LENGTH) {
+      throw new RangeError(
+        `EventPipeline: option \`maxTargetingKeyLength\` must be at least ${MIN_TARGETING_KEY_LENGTH}, got ${this.maxTargetingKeyLength}`,
+      );
+    }
     this.batchSize = positive('batchSize', options.batchSize, PIPELINE_DEFAULTS.batchSize);
     this.sinkTimeoutMs = positive('sinkTimeoutMs', options.sinkTimeoutMs, PIPELINE_DEFAULTS.sinkTimeoutMs);
     this.dropWarningIntervalMs = options.dropWarningIntervalMs ?? PIPELINE_DEFAULTS.dropWarningIntervalMs;
@@ -135,7 +167,7 @@ export class EventPipeline {
 
   /**
    * Queues one event; never throws, never does I/O. Returns `false` when the event was dropped
-   * (queue full or pipeline closed).
+   * (queue full or pipeline closed). An over-long targeting key is replaced on the way in.
    */
   push(event: AnalyticsEvent): boolean {
     if (this.closing !== undefined) {
@@ -143,11 +175,14 @@ export class EventPipeline {
       return false;
     }
     const waiting = this.queue.length - this.head;
-    if (waiting >= this.maxQueueSize) {
-      this.dropped.queueFull++;
-      this.noteDrops(1, 'queue full');
-      return false;
+    if (waiting >= this.maxQueueSize) return this.dropFull();
+    const key = event.targetingKey;
+    if (key !== undefined && key.length > this.maxTargetingKeyLength) {
+      event = { ...event, targetingKey: boundedTargetingKey(key, this.maxTargetingKeyLength) };
     }
+    const bytes = approximateEventBytes(event);
+    if (this.queuedBytes + bytes > this.maxQueueBytes) return this.dropFull();
+    this.queuedBytes += bytes;
     this.queue.push(event);
     this.enqueued++;
     if (waiting + 1 >= this.batchSize && this.draining === undefined && !this.sizeFlushScheduled) {
@@ -201,6 +236,7 @@ export class EventPipeline {
     return {
       enqueued: this.enqueued,
       queued: this.queue.length - this.head,
+      queuedBytes: this.queuedBytes,
       batches: this.batches,
       dropped: { ...this.dropped },
       sinks,
@@ -225,6 +261,9 @@ export class EventPipeline {
           this.head = 0;
         }
       }
+      let batchBytes = 0;
+      for (const event of batch) batchBytes += approximateEventBytes(event);
+      this.queuedBytes = Math.max(0, this.queuedBytes - batchBytes);
       this.batches++;
       await Promise.all(this.sinks.map((entry) => this.deliver(entry, batch)));
     }
@@ -246,6 +285,12 @@ export class EventPipeline {
       this.dropped.sinkFailed += batch.length;
       this.noteDrops(batch.length, `sink ${entry.name} failed`, error);
     }
+  }
+
+  private dropFull(): false {
+    this.dropped.queueFull++;
+    this.noteDrops(1, 'queue full');
+    return false;
   }
 
   private noteDrops(count: number, why: string, error?: unknown): void {

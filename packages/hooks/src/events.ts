@@ -3,6 +3,7 @@
  * and tracking events (a subject did something worth measuring, via OpenFeature `track()`).
  */
 import type { EvaluationDetails, FlagValue, HookContext, JsonValue } from '@openfeature/core';
+import { copyPrefix } from './event-bounds.js';
 
 /** One subject exposed to one variant of one flag (deduplicated within a window). */
 export interface ExposureEvent {
@@ -14,7 +15,10 @@ export interface ExposureEvent {
   readonly reason?: string;
   /** The value served, only when the hook was told to include values (`includeValue`). */
   readonly value?: FlagValue;
-  /** The evaluation context's targeting key (the subject). */
+  /**
+   * The evaluation context's targeting key (the subject); a key longer than the pipeline's
+   * `maxTargetingKeyLength` is replaced by a bounded stand-in.
+   */
   readonly targetingKey: string;
   /** `flagSetId` from the flag metadata. */
   readonly flagSetId?: string;
@@ -87,6 +91,6 @@ export function exposureFrom(
   const providerName = hookContext.providerMetadata?.name;
   if (providerName) event.providerName = providerName;
   if (details.errorCode !== undefined) event.errorCode = details.errorCode;
-  if (details.errorMessage) event.errorMessage = details.errorMessage.slice(0, 256);
+  if (details.errorMessage) event.errorMessage = copyPrefix(details.errorMessage, 256);
   return event;
 }

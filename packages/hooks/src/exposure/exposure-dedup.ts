@@ -2,88 +2,96 @@
  * Remembers which (targeting key, flag, variant) triples were reported recently: the first
  * sighting in a window is an exposure, repeats are not.
  *
- * Layout, for the hot path: subject → flag → last report, two lookups of strings the caller
- * already holds (no key concatenation, whose fresh string would be hashed on every call), and no
- * reordering on a repeat. Memory is bounded by `maxEntries` (subject, flag) pairs; when full, the
- * subject *reported* longest ago is forgotten first (an LRU ordered by report time), whose
- * entries are the closest to expiring anyway. Forgetting only ever costs one extra exposure.
+ * The targeting key is client-controlled (in ChatGPT apps often `_meta["openai/subject"]`), so the
+ * strings themselves are never kept: each triple is remembered as a 53-bit hash of (flag, variant,
+ * targeting key), seeded at random per process, mapped to the time it was last reported. An entry costs the same few tens of
+ * bytes whether the key has 10 characters or 100,000, and at most `maxEntries` are kept, so the
+ * memory is bounded in bytes. When full, the triple *reported* longest ago is forgotten first
+ * (insertion order of a `Map`, refreshed on every report): those are the closest to expiring, and
+ * forgetting one only ever costs one extra exposure.
+ *
+ * A hash collision makes a new triple look like a repeat, i.e. one missed exposure. With n
+ * triples remembered, a new triple collides with probability at most n / 2^53: about 5.6e-12 at
+ * the default 50,000, or one expected miss per 180 billion new exposures.
  * @internal
  */
-interface LastReport {
-  variant: string;
-  at: number;
-  /** Other variants of the same flag reported to this subject (rare: a targeting change). */
-  others?: Map<string, number>;
-}
+import { type HashState, absorb, hashFrom, initialState, randomSeed } from '../internal/hash.js';
+
+/** (flag, variant) pairs whose hash state is cached; beyond, the cache starts over. */
+const MAX_CACHED_PAIRS = 4_096;
 
 /** @internal */
 export class ExposureDeduper {
-  private readonly subjects = new Map<string, Map<string, LastReport>>();
-  private entries = 0;
+  /**
+   * hash(flag, variant, targeting key) → when it was last reported, in ms since `epoch`: small
+   * integers are stored inline by V8 (for 24 days of uptime), epoch milliseconds would each take
+   * a separately allocated heap number.
+   */
+  private readonly reported = new Map<number, number>();
+  private epoch: number | undefined;
+  private readonly seed = randomSeed();
+  /**
+   * Hash state after (flag, variant), so an evaluation hashes only its targeting key. Flag keys
+   * and variants come from code and flag definitions, and V8 caches the hash of a string used
+   * as a `Map` key, so these lookups are cheap.
+   */
+  private readonly pairs = new Map<string, Map<string, HashState>>();
+  private cachedPairs = 0;
 
   constructor(
     private readonly windowMs: number,
     private readonly maxEntries: number,
   ) {}
 
-  /** (subject, flag) pairs remembered. */
+  /** Triples remembered. */
   get size(): number {
-    return this.entries;
+    return this.reported.size;
   }
 
   /** `true` when this triple was not reported within the window (and records it as reported now). */
   firstInWindow(targetingKey: string, flagKey: string, variant: string, now: number): boolean {
-    let flags = this.subjects.get(targetingKey);
-    if (flags === undefined) {
-      flags = new Map();
-      flags.set(flagKey, { variant, at: now });
-      this.subjects.set(targetingKey, flags);
-      this.entries++;
-      this.evict(targetingKey);
-      return true;
+    const key = hashFrom(this.pairState(flagKey, variant), targetingKey);
+    this.epoch ??= now;
+    const since = now - this.epoch;
+    const at = this.reported.get(key);
+    if (at !== undefined) {
+      if (since - at < this.windowMs) return false;
+      // Reported again: delete first so it moves to the back of the eviction order.
+      this.reported.delete(key);
     }
-    const last = flags.get(flagKey);
-    if (last === undefined) {
-      flags.set(flagKey, { variant, at: now });
-      this.entries++;
-    } else if (last.variant === variant) {
-      if (now - last.at < this.windowMs) return false;
-      last.at = now;
-    } else {
-      const at = last.others?.get(variant);
-      if (at !== undefined && now - at < this.windowMs) return false;
-      // The newest variant becomes the one checked first.
-      last.others ??= new Map();
-      last.others.set(last.variant, last.at);
-      last.others.delete(variant);
-      last.variant = variant;
-      last.at = now;
+    this.reported.set(key, since);
+    if (this.reported.size > this.maxEntries) {
+      const oldest = this.reported.keys().next();
+      if (!oldest.done) this.reported.delete(oldest.value);
     }
-    // Reported: this subject moves to the back of the eviction order.
-    this.subjects.delete(targetingKey);
-    this.subjects.set(targetingKey, flags);
-    this.evict(targetingKey);
     return true;
   }
 
   clear(): void {
-    this.subjects.clear();
-    this.entries = 0;
+    this.reported.clear();
+    this.pairs.clear();
+    this.cachedPairs = 0;
   }
 
-  private evict(current: string): void {
-    while (this.entries > this.maxEntries) {
-      const oldest = this.subjects.keys().next().value as string;
-      const flags = this.subjects.get(oldest)!;
-      if (oldest === current) {
-        // The only subject left holds too many flags: drop its oldest flag.
-        const flag = flags.keys().next().value as string;
-        flags.delete(flag);
-        this.entries--;
-        continue;
-      }
-      this.subjects.delete(oldest);
-      this.entries -= flags.size;
+  private pairState(flagKey: string, variant: string): HashState {
+    let byVariant = this.pairs.get(flagKey);
+    const cached = byVariant?.get(variant);
+    if (cached !== undefined) return cached;
+    // Unknown flag keys (FLAG_NOT_FOUND) come from callers, so the cache is bounded too.
+    if (this.cachedPairs >= MAX_CACHED_PAIRS) {
+      this.pairs.clear();
+      this.cachedPairs = 0;
+      byVariant = undefined;
     }
+    const state = initialState(this.seed);
+    absorb(state, flagKey);
+    absorb(state, variant);
+    if (byVariant === undefined) {
+      byVariant = new Map();
+      this.pairs.set(flagKey, byVariant);
+    }
+    byVariant.set(variant, state);
+    this.cachedPairs++;
+    return state;
   }
 }

@@ -23,8 +23,10 @@ export interface ExposureHookOptions extends Partial<Omit<EventPipelineOptions, 
   /** A (targeting key, flag, variant) triple is reported at most once per window. @default 3600000 (1 hour) */
   windowMs?: number;
   /**
-   * Most (targeting key, flag) pairs remembered for deduplication (about 150 bytes each). When
-   * full, the subject reported longest ago is forgotten (and at worst reported once more).
+   * Most (targeting key, flag, variant) triples remembered for deduplication. Each is kept as a
+   * 53-bit hash, about 100 bytes whatever the length of the targeting key, so this bounds the
+   * memory in bytes (about 5 MB at the default). When full, the triple reported longest ago is
+   * forgotten (and at worst reported once more).
    * @default 50000
    */
   maxEntries?: number;
@@ -50,7 +52,7 @@ export interface ExposureStats {
   filtered: number;
   /** Failures inside the hook, swallowed so evaluations never see them. */
   internalErrors: number;
-  /** (targeting key, flag) pairs remembered now. */
+  /** (targeting key, flag, variant) triples remembered now. */
   dedupEntries: number;
   pipeline: PipelineStats;
 }
