@@ -11,9 +11,9 @@ export {
   OPENAI_META,
   type TargetingKeySource,
 } from './context-from-mcp-request.js';
-export { NotClientSideFlagError } from './errors.js';
+export { CLIENT_SIDE_METADATA_KEY, type OwnFlagMetadataSource } from './client-side.js';
+export { NotClientSideFlagError, type RefusalReason } from './errors.js';
 export {
-  CLIENT_SIDE_METADATA_KEY,
   DEFAULT_FORWARDED_METADATA,
   type EvaluateWidgetFlagsOptions,
   evaluateWidgetFlags,
