@@ -1,7 +1,8 @@
 /**
  * The Redis stream sink against a real redis-server: batched XADD with MAXLEN ~, the paged
- * reader, and a Redis killed in the middle of a flush (evaluations unaffected, drops counted,
- * delivery resumes after restart).
+ * reader, a Redis killed in the middle of a flush (evaluations unaffected, drops counted,
+ * delivery resumes after restart), and the recommended fail-fast connection
+ * (`enableOfflineQueue: false`) while it is not ready: at start-up, while Redis is down, at close.
  */
 import {
   type AnalyticsEvent,
@@ -13,9 +14,10 @@ import {
 } from '@ensign/hooks';
 import { OpenFeature } from '@openfeature/server-sdk';
 import { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CoreProvider } from '../packages/hooks/test/support/core-provider.js';
-import { RedisCluster, RedisServer } from './support/redis-server.js';
+import { details, hookContext } from '../packages/hooks/test/support/evaluations.js';
+import { RedisCluster, RedisServer, freePort } from './support/redis-server.js';
 
 const quiet = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -193,4 +195,95 @@ describe(`${RedisStreamSink.name} on Redis Cluster`, () => {
       }
     },
   );
+});
+
+describe(`${RedisStreamSink.name} on a fail-fast connection that is not ready`, () => {
+  /** The connection the README recommends for the sink. */
+  const failFast = (url: string) =>
+    new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 20 });
+  const recordingLogger = () => {
+    const lines: { level: string; message: string }[] = [];
+    const at = (level: string) => (message: unknown) => void lines.push({ level, message: String(message) });
+    return { lines, logger: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') } };
+  };
+  const reconnects = (client: Redis, count: number) =>
+    new Promise<void>((resolve) => {
+      let seen = 0;
+      const onReconnecting = () => {
+        if (++seen < count) return;
+        client.off('reconnecting', onReconnecting);
+        resolve();
+      };
+      client.on('reconnecting', onReconnecting);
+    });
+
+  it('delivers a start-up burst sent before the connection is ready', async () => {
+    const server = await RedisServer.start();
+    const client = failFast(server.url); // connecting in the background, as in the README
+    const hook = new ExposureHook({
+      sinks: [new RedisStreamSink({ client, closeClient: true })],
+      logger: quiet,
+    });
+    try {
+      expect(client.status).not.toBe('ready');
+      for (let i = 0; i < 2_000; i++) hook.finally(hookContext(`user-${i}`, 'exp'), details('exp', 'on'));
+      await hook.close();
+      expect(hook.stats().pipeline.dropped).toEqual({ queueFull: 0, sinkFailed: 0, closed: 0 });
+      expect(await server.cli('XLEN', 'exposures:{default}')).toBe('2000');
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('closes a client that cannot reach Redis (closeClient: true): close() resolves and reconnecting stops', async () => {
+    const client = failFast(`redis://127.0.0.1:${await freePort()}`); // nothing listens there
+    const sink = new RedisStreamSink({ client, closeClient: true, logger: quiet });
+    await reconnects(client, 2);
+    await expect(sink.close()).resolves.toBeUndefined();
+    let attempts = 0;
+    client.on('reconnecting', () => attempts++);
+    await new Promise((r) => setTimeout(r, 200)); // ten retry intervals
+    expect(attempts).toBe(0);
+  });
+
+  it('closes a client whose Redis was killed, and a flush that finds it down fails fast after one wait', async () => {
+    const server = await RedisServer.start();
+    const client = failFast(server.url);
+    const hook = new ExposureHook({
+      sinks: [new RedisStreamSink({ client, closeClient: true, readyTimeoutMs: 100, logger: quiet })],
+      batchSize: 10,
+      logger: quiet,
+    });
+    try {
+      await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      await server.kill9();
+      await reconnects(client, 1);
+      for (let i = 0; i < 50; i++) hook.finally(hookContext(`user-${i}`, 'exp'), details('exp', 'on'));
+      await hook.close();
+      expect(hook.stats().pipeline.dropped.sinkFailed).toBe(50);
+      let attempts = 0;
+      client.on('reconnecting', () => attempts++);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(attempts).toBe(0);
+    } finally {
+      client.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('logs connection errors at debug level, once per outage, not one console error per retry', async () => {
+    const consoleError = vi.spyOn(console, 'error');
+    const { lines, logger } = recordingLogger();
+    const client = failFast(`redis://127.0.0.1:${await freePort()}`); // no 'error' listener of its own
+    const sink = new RedisStreamSink({ client, closeClient: true, logger });
+    try {
+      await reconnects(client, 3);
+      expect(consoleError).not.toHaveBeenCalled();
+      expect(lines).toEqual([{ level: 'debug', message: expect.stringContaining('connection error') }]);
+    } finally {
+      await sink.close();
+      consoleError.mockRestore();
+    }
+  });
 });

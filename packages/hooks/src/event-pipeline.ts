@@ -273,11 +273,20 @@ export class EventPipeline {
     entry: { sink: Sink; name: string; stats: SinkStats },
     batch: AnalyticsEvent[],
   ): Promise<void> {
+    // Aborted when the pipeline gives up on the write, so a sink still waiting (e.g. for its
+    // connection) does not deliver a batch already counted as failed.
+    const controller = new AbortController();
     try {
       await withTimeout(
-        Promise.resolve().then(() => entry.sink.write(batch)),
+        Promise.resolve().then(() => entry.sink.write(batch, { signal: controller.signal })),
         this.sinkTimeoutMs,
-        () => new Error(`sink ${entry.name} did not settle within sinkTimeoutMs (${this.sinkTimeoutMs} ms)`),
+        () => {
+          const error = new Error(
+            `sink ${entry.name} did not settle within sinkTimeoutMs (${this.sinkTimeoutMs} ms)`,
+          );
+          controller.abort(error);
+          return error;
+        },
       );
       entry.stats.delivered += batch.length;
     } catch (error) {

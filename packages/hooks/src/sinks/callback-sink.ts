@@ -1,10 +1,13 @@
 import type { AnalyticsEvent } from '../events.js';
-import type { Sink } from './sink.js';
+import type { Sink, SinkWriteOptions } from './sink.js';
 
 /** Options of {@link CallbackSink}. */
 export interface CallbackSinkOptions {
-  /** Receives each batch; may return a promise (awaited, with the pipeline's `sinkTimeoutMs`). */
-  onBatch: (batch: readonly AnalyticsEvent[]) => Promise<void> | void;
+  /**
+   * Receives each batch; may return a promise (awaited, with the pipeline's `sinkTimeoutMs`;
+   * `options.signal` aborts when the pipeline stops waiting).
+   */
+  onBatch: (batch: readonly AnalyticsEvent[], options?: SinkWriteOptions) => Promise<void> | void;
   /** Called once when the pipeline closes, e.g. to flush a vendor SDK. */
   onClose?: () => Promise<void> | void;
   /** Name in stats and logs. @default 'CallbackSink' */
@@ -31,8 +34,8 @@ export class CallbackSink implements Sink {
     this.name = options.name ?? 'CallbackSink';
   }
 
-  write(batch: readonly AnalyticsEvent[]): Promise<void> | void {
-    return this.options.onBatch(batch);
+  write(batch: readonly AnalyticsEvent[], options?: SinkWriteOptions): Promise<void> | void {
+    return this.options.onBatch(batch, options);
   }
 
   close(): Promise<void> | void {

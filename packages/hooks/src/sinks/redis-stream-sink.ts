@@ -4,10 +4,13 @@
  * server: that costs the client about 3 µs per event where ioredis spends about 20 µs building
  * each pipelined XADD, and the client shares its event loop with the evaluations. `mode:
  * 'pipeline'` sends pipelined XADDs instead, for servers where scripting is not allowed.
+ * Connection handling (readiness, errors, closing) is in `redis-connection.ts`.
  */
 import type { AnalyticsEvent } from '../events.js';
+import { type ConsoleStyleLogger, type LoggerStyle, toStructuredLogger } from '../logger.js';
+import { ConnectionGate, type RedisConnectionState } from './redis-connection.js';
 import { encodeStreamEvent } from './redis-stream-format.js';
-import type { Sink } from './sink.js';
+import type { Sink, SinkWriteOptions } from './sink.js';
 
 /** The part of an ioredis pipeline the sink uses. */
 export interface RedisStreamPipeline {
@@ -15,8 +18,12 @@ export interface RedisStreamPipeline {
   exec(): Promise<[error: Error | null, result: unknown][] | null>;
 }
 
-/** The part of an ioredis `Redis` or `Cluster` client the sink uses; both satisfy it. */
-export interface RedisStreamClient {
+/**
+ * The part of an ioredis `Redis` or `Cluster` client the sink uses; both satisfy it. The
+ * connection members (`status`, events, `quit`, `disconnect`) are optional: without them the
+ * client is treated as always ready.
+ */
+export interface RedisStreamClient extends RedisConnectionState {
   pipeline(): RedisStreamPipeline;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
@@ -33,7 +40,9 @@ return n`;
 export interface RedisStreamSinkOptions {
   /**
    * An ioredis client. Give the sink its own connection with `enableOfflineQueue: false` and
-   * `maxRetriesPerRequest: 1`, so writes fail fast while Redis is down instead of piling up.
+   * `maxRetriesPerRequest: 1`, so writes fail fast while Redis is down instead of piling up in
+   * ioredis (the pipeline's queue is the bounded buffer). The sink listens to its `error` events
+   * (logged at debug level) and waits for it to be ready before writing.
    */
   client: RedisStreamClient;
   /**
@@ -51,8 +60,21 @@ export interface RedisStreamSinkOptions {
    * @default 'script'
    */
   mode?: 'script' | 'pipeline';
-  /** Does `close()` also `quit()` the client? @default false */
+  /**
+   * Does `close()` also close the client (`quit()` when it is ready, else `disconnect()`)?
+   * @default false
+   */
   closeClient?: boolean;
+  /**
+   * How long a write waits for a client that is not ready (still connecting at start-up, or
+   * reconnecting) before failing; the pipeline's `sinkTimeoutMs` also ends the wait. Once a wait
+   * has timed out, writes fail at once until the client is ready again. @default 5000
+   */
+  readyTimeoutMs?: number;
+  /** Where connection errors go (debug level, one line per outage). @default console */
+  logger?: ConsoleStyleLogger;
+  /** Argument order of `logger`. @default 'auto' */
+  loggerStyle?: LoggerStyle;
 }
 
 /**
@@ -66,6 +88,7 @@ export class RedisStreamSink implements Sink {
   private readonly keyOf: (event: AnalyticsEvent) => string;
   private readonly maxLen: string;
   private readonly mode: 'script' | 'pipeline';
+  private readonly connection: ConnectionGate;
 
   constructor(private readonly options: RedisStreamSinkOptions) {
     if (typeof options?.client?.pipeline !== 'function') {
@@ -88,9 +111,21 @@ export class RedisStreamSink implements Sink {
         `RedisStreamSink: option \`mode\` must be 'script' or 'pipeline', got ${String(this.mode)}`,
       );
     }
+    const readyTimeoutMs = options.readyTimeoutMs ?? 5_000;
+    if (!(readyTimeoutMs > 0)) {
+      throw new RangeError(
+        `RedisStreamSink: option \`readyTimeoutMs\` must be a positive number, got ${readyTimeoutMs}`,
+      );
+    }
+    this.connection = new ConnectionGate(
+      options.client,
+      toStructuredLogger(options.logger, options.loggerStyle),
+      readyTimeoutMs,
+    );
   }
 
-  async write(batch: readonly AnalyticsEvent[]): Promise<void> {
+  async write(batch: readonly AnalyticsEvent[], options?: SinkWriteOptions): Promise<void> {
+    await this.connection.ready(options?.signal);
     // One pipeline per key: a Cluster pipeline must stay within one slot.
     const byKey = new Map<string, AnalyticsEvent[]>();
     for (const event of batch) {
@@ -130,10 +165,8 @@ export class RedisStreamSink implements Sink {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.options.closeClient) {
-      const client = this.options.client as RedisStreamClient & { quit?: () => Promise<unknown> };
-      await client.quit?.();
-    }
+  /** Stops waiting and listening; with `closeClient`, closes the client whatever its state. Never rejects. */
+  close(): Promise<void> {
+    return this.connection.close(this.options.closeClient ?? false);
   }
 }
