@@ -60,7 +60,7 @@ describe(RedisStreamSink.name, () => {
           reason: 'TARGETING_MATCH',
           targetingKey: `u${i}`,
           flagSetId: 'shop',
-          version: '3',
+          version: 3,
           providerName: 'p',
           timestamp: 1000 + i,
         });

@@ -69,7 +69,7 @@ export function approximateEventBytes(event: AnalyticsEvent): number {
     bytes += textBytes(event.variant) + textBytes(event.flagSetId);
     if (event.type === 'exposure') {
       bytes += textBytes(event.reason) + textBytes(event.providerName) + textBytes(event.errorCode);
-      bytes += textBytes(event.errorMessage) + jsonBytes(event.value);
+      bytes += textBytes(event.errorMessage) + jsonBytes(event.value) + jsonBytes(event.version);
     } else {
       bytes += textBytes(event.eventName) + jsonBytes(event.details);
     }

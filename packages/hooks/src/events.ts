@@ -22,8 +22,12 @@ export interface ExposureEvent {
   readonly targetingKey: string;
   /** `flagSetId` from the flag metadata. */
   readonly flagSetId?: string;
-  /** `version` from the flag metadata. */
-  readonly version?: string;
+  /**
+   * `version` from the flag metadata: the flag set's version, a number (Ensign's providers
+   * give a number; a digit string is read as one). Another provider's non-numeric version is
+   * kept as its string.
+   */
+  readonly version?: number | string;
   /** The provider's `metadata.name`. */
   readonly providerName?: string;
   /** OpenFeature error code (`FLAG_NOT_FOUND`, `TYPE_MISMATCH`, …) when the evaluation failed. */
@@ -65,6 +69,17 @@ function metadataString(value: unknown): string | undefined {
 }
 
 /**
+ * A flag-set version as the rest of the system has it: a number. Digit strings (a provider that
+ * stringifies its metadata) become numbers; other strings are another vendor's version, kept.
+ * @internal
+ */
+export function versionFrom(value: unknown): number | string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value === '') return undefined;
+  return /^\d{1,15}$/.test(value) ? Number(value) : value;
+}
+
+/**
  * Builds the exposure event of one evaluation, or `undefined` when the evaluation has no
  * targeting key (an exposure nobody can be attributed to is useless for analysis).
  * @internal
@@ -86,7 +101,7 @@ export function exposureFrom(
   if (includeValue) event.value = details.value;
   const flagSetId = metadataString(metadata.flagSetId);
   if (flagSetId !== undefined) event.flagSetId = flagSetId;
-  const version = metadataString(metadata.version);
+  const version = versionFrom(metadata.version);
   if (version !== undefined) event.version = version;
   const providerName = hookContext.providerMetadata?.name;
   if (providerName) event.providerName = providerName;

@@ -183,7 +183,7 @@ describe(ExposureHook.name, () => {
         reason: 'TARGETING_MATCH',
         targetingKey: 'user-1',
         flagSetId: 'test-set',
-        version: '1',
+        version: 1,
         providerName: 'core-test-provider',
       });
       expect(ok!.variant).toBe(value === 'a' ? 'control' : 'treatment');

@@ -97,6 +97,7 @@ describe(KillSwitchHook.name, () => {
     expect(lines[0]!.fields).toMatchObject({
       flagKey: 'checkout-kill',
       flagSetId: 'shop',
+      version: 1,
       reason: 'DISABLED',
       flippedBy: 'alice@example.com',
       flippedAt: '2026-11-22T10:00:00.000Z',

@@ -5,6 +5,7 @@
  * when a kill switch stays on longer than a threshold. Works with server and web clients.
  */
 import type { EvaluationDetails, FlagMetadata, FlagValue, HookContext } from '@openfeature/core';
+import { versionFrom } from '../events.js';
 import { BoundedLru } from '../internal/lru.js';
 import { unrefTimeout, withTimeout } from '../internal/timers.js';
 import {
@@ -75,7 +76,8 @@ interface FlagState {
   lastLoggedAt: number;
   warnedLongActive: boolean;
   flagSetId: string | undefined;
-  version: string | undefined;
+  /** The flag set's version the switch was last seen active at (flag metadata `version`). */
+  version: number | string | undefined;
   offVariant: string | undefined;
   /** `undefined`: not looked up; `null`: looked up, nothing found. */
   flip: KillSwitchFlip | null | undefined;
@@ -139,7 +141,7 @@ export class KillSwitchHook {
         return;
       }
       const now = this.now();
-      const version = stringMeta(metadata, 'version');
+      const version = versionFrom(metadata.version);
       if (state === undefined || !state.active) {
         const previous = state;
         state = {

@@ -60,7 +60,8 @@ export function evaluationAttributes(event: ExposureEvent): AnyValueMap {
   if (event.reason !== undefined) attributes[A.reason] = snake(event.reason);
   if (event.providerName !== undefined) attributes[A.providerName] = event.providerName;
   if (event.flagSetId !== undefined) attributes[A.setId] = event.flagSetId;
-  if (event.version !== undefined) attributes[A.version] = event.version;
+  // A string in the semantic conventions ("any stable value which identifies the ruleset").
+  if (event.version !== undefined) attributes[A.version] = String(event.version);
   if (event.errorCode !== undefined) {
     attributes[A.errorType] = snake(event.errorCode);
     if (event.errorMessage !== undefined) attributes[A.errorMessage] = event.errorMessage;

@@ -3,7 +3,7 @@
  * the fields that are present. Shared by the sink (writes) and the experiment reader (reads).
  */
 import type { JsonValue } from '@openfeature/core';
-import type { AnalyticsEvent, ExposureEvent, TrackingEvent } from '../events.js';
+import { type AnalyticsEvent, type ExposureEvent, type TrackingEvent, versionFrom } from '../events.js';
 
 /** Stream field names. `t` is `exposure` or `track`. */
 export const STREAM_FIELDS = {
@@ -94,7 +94,7 @@ export function decodeStreamEvent(fields: readonly string[]): AnalyticsEvent | u
     if (value !== undefined) event.value = value;
     const flagSetId = map.get(F.flagSetId);
     if (flagSetId !== undefined) event.flagSetId = flagSetId;
-    const version = map.get(F.version);
+    const version = versionFrom(map.get(F.version));
     if (version !== undefined) event.version = version;
     const providerName = map.get(F.providerName);
     if (providerName !== undefined) event.providerName = providerName;

@@ -41,7 +41,7 @@ export class CoreProvider implements Provider {
 
   private compile(): CompiledFlagSet {
     return compileFlagSet(this.document, {
-      metadata: { flagSetId: this.flagSetId, version: String(this.version) },
+      metadata: { flagSetId: this.flagSetId, version: this.version }, // a number, as the Redis provider's
     });
   }
 
