@@ -18,6 +18,8 @@ describe('@ensign/hooks/browser', () => {
     expect(inputs.every((path) => path.includes('packages/hooks/src/'))).toBe(true);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/\bprocess\.|require\(|node:/);
-    expect(code.length).toBeLessThan(20_000);
+    // A budget that catches an accidental dependency pulled in, not a size goal (about 7 KB
+    // gzipped; raised from 20,000 when byte-bounded keys and per-version flip logging came in).
+    expect(code.length).toBeLessThan(24_000);
   });
 });

@@ -207,6 +207,71 @@ describe(KillSwitchHook.name, () => {
   });
 });
 
+describe(`${KillSwitchHook.name} flips in quick succession`, () => {
+  const on = (actor: string, version: number, reason: string) => ({
+    flagKey: 'pay-kill',
+    actor,
+    at: `2026-11-22T11:00:00.00${version}Z`,
+    operation: 'patch',
+    version,
+    reason,
+    before: flag('ENABLED'),
+    after: flag('DISABLED'),
+  });
+  const off = (actor: string, version: number, reason: string) => ({
+    ...on(actor, version, reason),
+    before: flag('DISABLED'),
+    after: flag('ENABLED'),
+  });
+
+  it('logs two flips 1 ms apart each with its own actor and reason, matched by version', async () => {
+    const { lines, logger } = recordingLogger();
+    const log = new ListAuditLog();
+    const local = new CoreProvider(doc({ 'pay-kill': flag('ENABLED') }), 'shop');
+    const hook = new KillSwitchHook({ logger, loggerStyle: 'console', auditLog: log });
+    hook.attach(local.events);
+    // Both writes land in the store before the provider announces either: when the hook reads
+    // the log for the first announcement, the newest entry is already dave's.
+    log.entries.unshift(off('dave', 3, 'false alarm'), on('carol', 2, 'INC-1'));
+    local.replace(doc({ 'pay-kill': flag('DISABLED') })); // version 2
+    local.replace(doc({ 'pay-kill': flag('ENABLED') })); // version 3
+    await new Promise((r) => setTimeout(r, 10));
+    await hook.idle();
+    expect(lines.map((l) => l.message)).toEqual([
+      'kill switch "pay-kill" turned ON (feature off) by carol at 2026-11-22T11:00:00.002Z: INC-1',
+      'kill switch "pay-kill" turned OFF (feature back on) by dave at 2026-11-22T11:00:00.003Z: false alarm',
+    ]);
+    expect(lines.map((l) => l.fields.version)).toEqual([2, 3]);
+  });
+
+  it('logs every flip behind one announcement that covers several versions', async () => {
+    const { lines, logger } = recordingLogger();
+    const log = new ListAuditLog();
+    const local = new CoreProvider(doc({ 'pay-kill': flag('ENABLED') }), 'shop');
+    const hook = new KillSwitchHook({ logger, loggerStyle: 'console', auditLog: log });
+    hook.attach(local.events);
+    log.entries.unshift(on('carol', 2, 'INC-1'));
+    local.events.emit(ProviderEvents.ConfigurationChanged, {
+      flagsChanged: ['pay-kill'],
+      metadata: { flagSetId: 'shop', version: 2 },
+    });
+    await hook.idle();
+    // A provider that caught up after a gap announces versions 3 to 5 at once.
+    log.entries.unshift(off('dave', 3, 'false alarm'), { ...on('erin', 4, 'INC-2'), flagKey: 'other' });
+    log.entries.unshift(on('erin', 5, 'INC-2'));
+    local.events.emit(ProviderEvents.ConfigurationChanged, {
+      flagsChanged: ['pay-kill'],
+      metadata: { flagSetId: 'shop', version: 5 },
+    });
+    await hook.idle();
+    expect(lines.map((l) => [l.fields.flippedBy, l.fields.version, l.fields.active])).toEqual([
+      ['carol', 2, true],
+      ['dave', 3, false],
+      ['erin', 5, true],
+    ]);
+  });
+});
+
 describe(`${KillSwitchHook.name}.attach`, () => {
   it("accepts a provider's event emitter, the API and web clients; detaching stops the logs", async () => {
     const { lines, logger } = recordingLogger();

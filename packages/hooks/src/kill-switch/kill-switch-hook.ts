@@ -15,6 +15,9 @@ import {
   toStructuredLogger,
 } from '../logger.js';
 import { type AuditLog, definitionIsOff, flagIn } from './audit-log.js';
+import { type ConfigurationChangedDetails, FlipLog } from './flip-log.js';
+
+export type { ConfigurationChangedDetails } from './flip-log.js';
 
 /** Flag-metadata `kind` values that mark a kill switch, unless `kinds` says otherwise. */
 export const KILL_SWITCH_KINDS: readonly string[] = ['kill-switch', 'ops'];
@@ -52,13 +55,6 @@ export interface KillSwitchFlip {
   readonly at: string;
   readonly version: number;
   readonly reason?: string;
-}
-
-/** `PROVIDER_CONFIGURATION_CHANGED` details, as far as the hook reads them. */
-export interface ConfigurationChangedDetails {
-  readonly flagsChanged?: readonly string[];
-  readonly providerName?: string;
-  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -114,6 +110,7 @@ export class KillSwitchHook {
   private readonly auditTimeoutMs: number;
   private readonly now: () => number;
   private readonly pending = new Set<Promise<void>>();
+  private readonly flips: FlipLog;
   private internalErrors = 0;
 
   constructor(private readonly options: KillSwitchHookOptions = {}) {
@@ -125,6 +122,14 @@ export class KillSwitchHook {
     this.activeWarningAfterMs = options.activeWarningAfterMs ?? 3_600_000;
     this.auditTimeoutMs = options.auditTimeoutMs ?? 2_000;
     this.now = options.now ?? Date.now;
+    this.flips = new FlipLog({
+      logger: this.logger,
+      auditLog: options.auditLog,
+      auditTimeoutMs: this.auditTimeoutMs,
+      flagSetOf: (flagKey) => this.states.peek(flagKey)?.flagSetId ?? options.flagSet,
+      isTracked: (flagKey) => this.states.peek(flagKey) !== undefined,
+      isKillSwitch: this.isKillSwitch,
+    });
   }
 
   finally(hookContext: Readonly<HookContext>, details: EvaluationDetails<FlagValue>): void {
@@ -190,9 +195,21 @@ export class KillSwitchHook {
    * Never rejects.
    */
   async onConfigurationChanged(details: ConfigurationChangedDetails): Promise<void> {
-    const task = this.logFlips(details).catch(() => {
+    let task: Promise<void>;
+    try {
+      for (const flagKey of (details.flagsChanged ?? []).slice(0, 100)) {
+        const state = this.states.peek(flagKey);
+        if (state === undefined) continue;
+        state.lastLoggedAt = Number.NEGATIVE_INFINITY;
+        state.flip = undefined;
+      }
+      task = this.flips.handle(details).catch(() => {
+        this.internalErrors++;
+      });
+    } catch {
       this.internalErrors++;
-    });
+      return;
+    }
     this.pending.add(task);
     try {
       await task;
@@ -334,57 +351,5 @@ export class KillSwitchHook {
     };
     if (entry.reason !== undefined) flip.reason = entry.reason;
     return flip;
-  }
-
-  private async logFlips(details: ConfigurationChangedDetails): Promise<void> {
-    const changed = (details.flagsChanged ?? []).slice(0, 100);
-    const auditLog = this.options.auditLog;
-    await Promise.all(
-      changed.map(async (flagKey) => {
-        const state = this.states.peek(flagKey);
-        if (state !== undefined) {
-          state.lastLoggedAt = Number.NEGATIVE_INFINITY;
-          state.flip = undefined;
-        }
-        const flagSet =
-          state?.flagSetId ??
-          this.options.flagSet ??
-          (typeof details.metadata?.flagSetId === 'string' ? details.metadata.flagSetId : undefined);
-        if (auditLog === undefined || flagSet === undefined) {
-          if (state !== undefined) this.logger.info({ flagKey }, `kill switch "${flagKey}" changed`);
-          return;
-        }
-        const [entry] = await withTimeout(
-          auditLog.history(flagSet, { flagKey, limit: 1 }),
-          this.auditTimeoutMs,
-          () =>
-            new Error(`audit log lookup for ${flagKey} exceeded auditTimeoutMs (${this.auditTimeoutMs} ms)`),
-        );
-        if (entry === undefined) return;
-        const after = flagIn(entry.after, flagKey);
-        const before = flagIn(entry.before, flagKey);
-        const metadata = (after?.metadata ?? before?.metadata ?? {}) as FlagMetadata;
-        if (state === undefined && !this.isKillSwitch(flagKey, metadata)) return;
-        const offVariant =
-          typeof metadata.killSwitchOffVariant === 'string' ? metadata.killSwitchOffVariant : undefined;
-        const wasOn = definitionIsOff(before, offVariant);
-        const isOn = definitionIsOff(after, offVariant);
-        if (wasOn === isOn) return;
-        const fields: Record<string, unknown> = {
-          flagKey,
-          flagSetId: flagSet,
-          version: entry.version,
-          active: isOn,
-          flippedBy: entry.actor,
-          flippedAt: entry.at,
-        };
-        if (entry.reason !== undefined) fields.flipReason = entry.reason;
-        const why = entry.reason ? `: ${entry.reason}` : '';
-        this.logger.warn(
-          fields,
-          `kill switch "${flagKey}" turned ${isOn ? 'ON (feature off)' : 'OFF (feature back on)'} by ${entry.actor} at ${entry.at}${why}`,
-        );
-      }),
-    );
   }
 }

@@ -34,8 +34,10 @@ export class CoreProvider implements Provider {
     this.version++;
     this.flags = this.compile();
     const diff = diffFlagSets(before, this.flags);
+    // As the Redis provider announces a change: the flags and the set's new version.
     this.events.emit(ProviderEvents.ConfigurationChanged, {
       flagsChanged: [...diff.added, ...diff.removed, ...diff.changed],
+      metadata: { flagSetId: this.flagSetId, version: this.version },
     });
   }
 
