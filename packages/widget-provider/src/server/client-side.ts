@@ -9,7 +9,8 @@ export const CLIENT_SIDE_METADATA_KEY = 'clientSide';
  * What a provider implements so that `evaluateWidgetFlags` can read a flag's **own**
  * metadata. The metadata in an evaluation result is the set's merged with the flag's, so a
  * `clientSide: true` there may have been written once for the whole set; only the flag's own
- * marking counts. The `@ensign/*` providers implement this; any provider may.
+ * marking counts. Any provider may implement it; over `@ensign/core` it is
+ * `compiledFlagSet.get(flagKey)?.program.flagMetadata`.
  */
 export interface OwnFlagMetadataSource {
   /**
