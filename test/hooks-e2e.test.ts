@@ -1,21 +1,24 @@
 /**
  * End to end: a real OpenFeature client on the Redis provider (flags in a real redis-server),
  * with the exposure and kill-switch hooks; exposures and `track()` conversions go through the
- * Redis stream sink and come back out as experiment results.
+ * Redis stream sink and come back out as experiment results. The last block runs the setup of
+ * packages/hooks/README.md as written there: keep the two in step.
  */
 import {
+  type AuditLog,
   ExposureHook,
   KillSwitchHook,
   type PipelineStats,
   RedisStreamSink,
   TrackingRecorder,
   analyzeExperiment,
+  combineHooks,
   readExperimentEvents,
 } from '@ensign/hooks';
 import { RedisFlagStore, RedisProvider } from '@ensign/redis-provider';
 import { type Client, OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisServer } from './support/redis-server.js';
 
 describe('hooks end to end (OpenFeature client → RedisProvider → hooks → Redis stream → analysis)', () => {
@@ -164,5 +167,145 @@ describe('hooks end to end (OpenFeature client → RedisProvider → hooks → R
       flippedBy: 'bob',
       flipReason: 'INC-7',
     });
+    expect(typeof active[0]!.fields.version).toBe('number');
+  });
+
+  it('logs two kill-switch flips made back to back each with its own actor and reason', async () => {
+    const flips: { message: string; fields: Record<string, unknown> }[] = [];
+    const flipLogger = {
+      ...logger,
+      warn: (fields: Record<string, unknown>, message: string) => void flips.push({ fields, message }),
+    };
+    let written: () => void = () => {};
+    const bothWritten = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    // The real store's audit log, read once both writes are in (as from a busier or more
+    // distant Redis): when the first announcement is handled, the newest entry is the second flip.
+    const auditLog: AuditLog = {
+      history: async (flagSet, options) => {
+        await bothWritten;
+        return store.history(flagSet, options);
+      },
+    };
+    const hook = new KillSwitchHook({ logger: flipLogger, auditLog });
+    const detach = hook.attach(client);
+    try {
+      await store.patchFlag(
+        'shop',
+        'payments-kill',
+        { state: 'ENABLED' },
+        { actor: 'carol', reason: 'fixed' },
+      );
+      await store.patchFlag(
+        'shop',
+        'payments-kill',
+        { state: 'DISABLED' },
+        { actor: 'dave', reason: 'INC-8' },
+      );
+      written();
+      await vi.waitFor(
+        async () => {
+          await hook.idle();
+          expect(flips).toHaveLength(2);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+    } finally {
+      detach();
+    }
+    expect(flips.map((l) => l.message.replace(/ at \S+:/, ':'))).toEqual([
+      'kill switch "payments-kill" turned OFF (feature back on) by carol: fixed',
+      'kill switch "payments-kill" turned ON (feature off) by dave: INC-8',
+    ]);
+    expect(flips[1]!.fields.version).toBe((flips[0]!.fields.version as number) + 1);
+  });
+});
+
+describe("the hooks README's setup, as documented (packages/hooks/README.md)", () => {
+  it('turns evaluations and track() calls into per-variant results, with no warning', async () => {
+    const server = await RedisServer.start();
+    const admin = new RedisFlagStore({ url: server.url });
+    await admin.putFlag(
+      'shop',
+      'new-checkout',
+      {
+        state: 'ENABLED',
+        variants: { control: 'control', treatment: 'treatment' },
+        defaultVariant: 'control',
+        targeting: {
+          fractional: [
+            ['control', 50],
+            ['treatment', 50],
+          ],
+        },
+        metadata: { kind: 'experiment' },
+      },
+      { actor: 'alice' },
+    );
+    await admin.close();
+    const logger = { error() {}, warn() {}, info() {}, debug() {} }; // the README passes pino()
+
+    // ---- From the README's first example (REDIS_URL is the test server's URL). ----
+    const store = new RedisFlagStore({ url: server.url });
+    const sinkRedis = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const exposures = new ExposureHook({
+      sinks: [new RedisStreamSink({ client: sinkRedis, closeClient: true })],
+    });
+    const killSwitches = new KillSwitchHook({ logger, auditLog: store });
+    await OpenFeature.setProviderAndWait(
+      new RedisProvider({
+        store,
+        flagSet: 'shop',
+        trackingSink: new TrackingRecorder({ pipeline: exposures.pipeline }),
+      }),
+    );
+    OpenFeature.addHooks(combineHooks(exposures, killSwitches));
+    killSwitches.attach(OpenFeature.getClient());
+
+    const client = OpenFeature.getClient();
+    const expected = { control: [0, 0], treatment: [0, 0] };
+    for (let i = 0; i < 300; i++) {
+      const user = { id: `user-${i}` };
+      const checkout = await client.getStringValue('new-checkout', 'control', { targetingKey: user.id });
+      const counts = expected[checkout as 'control' | 'treatment'];
+      counts[0]!++;
+      // Treatment converts every 2nd user, control every 4th.
+      if (i % (checkout === 'treatment' ? 2 : 4) === 0) {
+        client.track('purchase', { targetingKey: user.id }, { value: 42 });
+        counts[1]!++;
+      }
+    }
+    await exposures.close(); // the README's SIGTERM handler
+    await OpenFeature.close();
+    OpenFeature.clearHooks();
+
+    // ---- From the README's "Experiment analysis" (any client on the same Redis). ----
+    const redis = new Redis(server.url);
+    try {
+      const { exposures: seen, conversions } = await readExperimentEvents(redis, {
+        key: 'exposures:{shop}',
+        flagKey: 'new-checkout',
+        metric: 'purchase',
+        pageSize: 1000,
+      });
+      const result = analyzeExperiment({
+        exposures: seen,
+        conversions,
+        flagKey: 'new-checkout',
+        metric: 'purchase',
+        control: 'control',
+        weights: { control: 50, treatment: 50 },
+      });
+      expect(result.warnings).toEqual([]);
+      expect(result.variants.map((v) => [v.variant, v.exposedUsers, v.convertedUsers])).toEqual([
+        ['control', ...expected.control],
+        ['treatment', ...expected.treatment],
+      ]);
+      expect(expected.treatment[1]).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
   });
 });

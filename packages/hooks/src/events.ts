@@ -51,7 +51,10 @@ export interface TrackingEvent {
   readonly flagKey?: string;
   /** Attribution to a variant, from `details.variant` when the caller gave it. */
   readonly variant?: string;
-  /** The flag set the event belongs to (`details.flagSetId`, else the recorder's `flagSetId`). */
+  /**
+   * The flag set the event belongs to: `details.flagSetId`, else the one the provider names,
+   * else the recorder's `flagSetId` option.
+   */
   readonly flagSetId?: string;
   /** The remaining `details` fields (JSON-safe). */
   readonly details?: Readonly<Record<string, JsonValue>>;

@@ -122,6 +122,45 @@ describe(analyzeExperiment.name, () => {
     expect(three.variants.map((v) => v.variant)).toEqual(['a', 'b', 'c', 'rogue']);
   });
 
+  it('has no warnings when exposures and conversions join', () => {
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('warns when exposures have no conversion events at all, and when conversions have no exposures', () => {
+    const { exposures, conversions } = cohort('control', 20, 5);
+    const withoutConversions = analyzeExperiment({
+      exposures,
+      conversions: [{ eventName: 'signup', targetingKey: 'control-0', timestamp: 9_000 }],
+      flagKey: 'exp',
+      metric: 'purchase',
+      control: 'control',
+    });
+    expect(withoutConversions.variants[0]!.convertedUsers).toBe(0);
+    expect(withoutConversions.warnings).toEqual([
+      expect.stringMatching(/20 exposed users but no "purchase" tracking events/),
+    ]);
+    const withoutExposures = analyzeExperiment({
+      exposures: [{ flagKey: 'other', targetingKey: 'control-0', variant: 'x', timestamp: 1 }],
+      conversions,
+      flagKey: 'exp',
+      metric: 'purchase',
+      control: 'control',
+    });
+    expect(withoutExposures.warnings).toEqual([
+      expect.stringMatching(/10 "purchase" tracking events but no exposures of "exp"/),
+    ]);
+    const unjoined = analyzeExperiment({
+      exposures,
+      conversions: conversions.map((c) => ({ ...c, targetingKey: `someone-else-${c.targetingKey}` })),
+      flagKey: 'exp',
+      metric: 'purchase',
+      control: 'control',
+    });
+    expect(unjoined.warnings).toEqual([
+      expect.stringMatching(/none of the 10 "purchase" tracking events is from an exposed user/),
+    ]);
+  });
+
   it('reports no lift when control has no conversions, and refuses negative weights naming them', () => {
     const a = cohort('control', 10, 0);
     const b = cohort('treatment', 10, 2);

@@ -82,6 +82,32 @@ describe(EventPipeline.name, () => {
 });
 
 describe(TrackingRecorder.name, () => {
+  it("stamps the provider's flag set on events, else the recorder's, unless the details name one", async () => {
+    const out: AnalyticsEvent[] = [];
+    const withOption = new TrackingRecorder({
+      sinks: [new CallbackSink({ onBatch: (b) => void out.push(...b) })],
+      flagSetId: 'fallback',
+    });
+    const context = { targetingKey: 'u1' };
+    withOption.track({ eventName: 'a', context, flagSetId: 'shop' }); // the provider names its set
+    withOption.track({ eventName: 'b', context }); // a provider that does not
+    withOption.track({ eventName: 'c', context, flagSetId: 'shop', details: { flagSetId: 'other' } });
+    await withOption.close();
+    const withoutOption = new TrackingRecorder({
+      sinks: [new CallbackSink({ onBatch: (b) => void out.push(...b) })],
+    });
+    withoutOption.track({ eventName: 'd', context, flagSetId: 'shop' });
+    withoutOption.track({ eventName: 'e', context });
+    await withoutOption.close();
+    expect(out.map((e) => [(e as TrackingEvent).eventName, e.flagSetId])).toEqual([
+      ['a', 'shop'],
+      ['b', 'fallback'],
+      ['c', 'other'],
+      ['d', 'shop'],
+      ['e', undefined],
+    ]);
+  });
+
   it('turns track() calls into tracking events with attribution and the remaining details', async () => {
     const out: AnalyticsEvent[] = [];
     const recorder = new TrackingRecorder({

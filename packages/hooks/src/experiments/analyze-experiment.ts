@@ -93,6 +93,13 @@ export interface ExperimentAnalysis {
   readonly usersInSeveralVariants: number;
   /** `null` without `weights`. */
   readonly sampleRatio: SampleRatioCheck | null;
+  /**
+   * What makes the results suspect before any statistics: exposures without a single `metric`
+   * event, `metric` events without exposures, or no `metric` event from an exposed user. Such
+   * results (0 conversions everywhere) usually mean the events went to different places (with
+   * `RedisStreamSink`, different streams) or carry different targeting keys. Empty when none.
+   */
+  readonly warnings: readonly string[];
   readonly method: {
     readonly interval: 'wilson';
     readonly confidence: 0.95;
@@ -138,9 +145,14 @@ export function analyzeExperiment(input: AnalyzeExperimentInput): ExperimentAnal
   }
 
   const converted = new Set<string>();
+  let metricEvents = 0;
+  let metricEventsOfExposedUsers = 0;
   for (const conversion of input.conversions) {
-    if (conversion.eventName !== metric || conversion.targetingKey === undefined) continue;
+    if (conversion.eventName !== metric) continue;
+    metricEvents++;
+    if (conversion.targetingKey === undefined) continue;
     const user = users.get(conversion.targetingKey);
+    if (user !== undefined) metricEventsOfExposedUsers++;
     if (user === undefined || user.variant === null) continue;
     if (afterExposureOnly && conversion.timestamp < user.firstExposure) continue;
     converted.add(conversion.targetingKey);
@@ -204,6 +216,7 @@ export function analyzeExperiment(input: AnalyzeExperimentInput): ExperimentAnal
     users: analysed,
     usersInSeveralVariants: severalVariants,
     sampleRatio: weights === undefined ? null : sampleRatioCheck(counts, weights, srmThreshold),
+    warnings: joinWarnings(input, users.size, metricEvents, metricEventsOfExposedUsers),
     method: {
       interval: 'wilson',
       confidence: 0.95,
@@ -211,6 +224,35 @@ export function analyzeExperiment(input: AnalyzeExperimentInput): ExperimentAnal
       sampleRatio: 'pearson-chi-square',
     },
   };
+}
+
+/** Warnings about exposures and metric events that do not meet (see `ExperimentAnalysis.warnings`). */
+function joinWarnings(
+  { flagKey, metric }: AnalyzeExperimentInput,
+  exposedUsers: number,
+  metricEvents: number,
+  metricEventsOfExposedUsers: number,
+): string[] {
+  if (exposedUsers > 0 && metricEvents === 0) {
+    return [
+      `${exposedUsers} exposed users but no "${metric}" tracking events: check the event name, and that ` +
+        'tracking events reach the same place as exposures (with RedisStreamSink, the same stream: ' +
+        "give the TrackingRecorder the flag set's `flagSetId` if the provider does not name it)",
+    ];
+  }
+  if (exposedUsers === 0 && metricEvents > 0) {
+    return [
+      `${metricEvents} "${metric}" tracking events but no exposures of "${flagKey}": check the flag key, ` +
+        "and that exposures reach the same place (the ExposureHook's filter, the stream's flag set)",
+    ];
+  }
+  if (metricEvents > 0 && metricEventsOfExposedUsers === 0) {
+    return [
+      `none of the ${metricEvents} "${metric}" tracking events is from an exposed user: exposures and ` +
+        'tracking events must carry the same targeting key',
+    ];
+  }
+  return [];
 }
 
 /** Pooled two-proportion z-test of a/n against b/m; `null` when either group is empty. */

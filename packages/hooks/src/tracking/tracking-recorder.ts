@@ -19,6 +19,11 @@ export interface TrackingInput {
   readonly details?: TrackingEventDetails;
   /** When it happened (ms since the epoch or a Date). @default now */
   readonly timestamp?: number | Date;
+  /**
+   * The flag set the provider serves (the Ensign provider names it). Selects the Redis stream,
+   * so conversions land next to the exposures of the same set.
+   */
+  readonly flagSetId?: string;
 }
 
 /** Options of {@link TrackingRecorder}. */
@@ -27,7 +32,11 @@ export interface TrackingRecorderOptions extends Partial<Omit<EventPipelineOptio
   pipeline?: EventPipeline;
   /** Sinks for a pipeline the recorder creates and owns. Give this or `pipeline`. */
   sinks?: readonly Sink[];
-  /** Flag set stamped on events whose details name none (selects the Redis stream). */
+  /**
+   * Flag set stamped on events when neither the details nor the provider name one (it selects
+   * the Redis stream: without it such events go to `exposures:{default}`, away from the
+   * exposures). Give it when the provider does not name its set on tracking events.
+   */
   flagSetId?: string;
   /** Clock seam for tests. @default Date.now */
   now?: () => number;
@@ -76,7 +85,12 @@ export class TrackingRecorder {
       if (typeof details.value === 'number' && Number.isFinite(details.value)) event.value = details.value;
       if (typeof details.flagKey === 'string') event.flagKey = details.flagKey;
       if (typeof details.variant === 'string') event.variant = details.variant;
-      const flagSetId = typeof details.flagSetId === 'string' ? details.flagSetId : this.flagSetId;
+      const flagSetId =
+        typeof details.flagSetId === 'string'
+          ? details.flagSetId
+          : typeof input.flagSetId === 'string'
+            ? input.flagSetId
+            : this.flagSetId;
       if (flagSetId !== undefined) event.flagSetId = flagSetId;
       const rest: Record<string, JsonValue> = {};
       let hasRest = false;
