@@ -161,6 +161,21 @@ export class RedisServer {
   }
 }
 
+/**
+ * Kills, with `CLIENT KILL ID`, every client of `server` whose last command was `command` (for
+ * example `xread`: the connections that follow change feeds). Resolves with how many it killed.
+ */
+export async function killClients(server: RedisServer, command: string): Promise<number> {
+  const list = await server.cli('client', 'list');
+  const ids = list
+    .split('\n')
+    .filter((line) => new RegExp(`\\bcmd=${command}\\b`).test(line))
+    .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+    .filter((id): id is string => id !== undefined);
+  for (const id of ids) await server.cli('client', 'kill', 'id', id);
+  return ids.length;
+}
+
 /** A Redis Cluster of `masters` nodes (no replicas) created with `redis-cli --cluster create`. */
 export class RedisCluster {
   private constructor(readonly nodes: RedisServer[]) {}

@@ -14,8 +14,9 @@ export {
   validateFlagSet,
 } from './flag-set.js';
 export { MAX_FLAG_KEY_LENGTH, MAX_RULE_DEPTH, MAX_RULE_NODES, MAX_VALUE_DEPTH } from './format/limits.js';
-export { stableStringify } from './format/json.js';
+export { shapeExceeds, stableStringify } from './format/json.js';
 export { bucketOf, murmur3 } from './hash/murmur3.js';
 export { EXTENSION_OPERATORS } from './logic/operators/index.js';
+export { pointerSegment } from './logic/nodes.js';
 export { compareSemVer, parseSemVer, type SemVer } from './logic/operators/sem-ver.js';
 export type * from './types.js';

@@ -9,3 +9,4 @@ export type { RedisConnectionOptions } from './redis/connection.js';
 export type { FlagSetKeys } from './redis/keys.js';
 export { RedisProvider, type RedisProviderOptions } from './redis-provider.js';
 export { type CreateRedisProviderOptions, createRedisProvider } from './provider/create.js';
+export { type RedisAclOptions, type RedisAclRole, redisAclRules } from './redis/acl.js';

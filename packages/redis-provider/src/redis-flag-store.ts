@@ -4,37 +4,22 @@
  * snapshots without scripts, so a read-only ACL user can load and subscribe.
  */
 import {
-  type FlagDefinition,
-  type FlagSetDocument,
-  type JsonValue,
-  type MetadataValue,
-  validateFlagSet,
-} from '@ensign/core';
-import {
   type AuditEntry,
   BaseFlagStore,
-  type CommitGuard,
   type CommitOutcome,
+  type CommitRequest,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_MAX_LOG_LENGTH,
   DEFAULT_MAX_WRITE_RETRIES,
-  type FlagSetChangeNotice,
-  type FlagSetPart,
   type FlagSetSnapshot,
   FlagStoreError,
+  type FollowOptions,
   type HistoryOptions,
   StorePermissionError,
-  type SubscribeOptions,
   type Subscription,
-  type WriteOperation,
-  type WriteOptions,
-  type WritePlan,
   checkFlagSetId,
-  decodeFlag,
   encodeFlag,
   entryTouchesFlag,
-  own,
-  setOwn,
 } from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
 import type { Cluster, Redis } from 'ioredis';
@@ -49,6 +34,8 @@ import {
 } from './redis/connection.js';
 import { DEFAULT_KEY_PREFIX, type FlagSetKeys, META_FIELDS, flagSetKeys } from './redis/keys.js';
 import { type WritePayload, defineScripts, runWriteScript } from './redis/scripts.js';
+import { LoadWarnings, type RawSet, decodeSnapshot, parseVersion } from './redis/snapshot-codec.js';
+import { StreamFollower } from './redis/stream-follower.js';
 
 export type { RedisConnectionOptions } from './redis/connection.js';
 export { DEFAULT_KEY_PREFIX } from './redis/keys.js';
@@ -56,8 +43,9 @@ export { DEFAULT_KEY_PREFIX } from './redis/keys.js';
 /** Options of {@link RedisFlagStore}: a connection plus how the store lays out and keeps data. */
 export interface RedisFlagStoreOptions extends RedisConnectionOptions {
   /**
-   * Prefix of every key and channel: a set lives in `<prefix>{<set>}:defs`, `:meta`, `:log` and
-   * publishes on `<prefix>{<set>}:changes`. (Not ioredis' own `keyPrefix`, which would apply twice.)
+   * Prefix of every key and channel: a set lives in `<prefix>{<set>}:defs`, `:meta`, `:log`,
+   * records write ids in `<prefix>{<set>}:write:<id>` and publishes on `<prefix>{<set>}:changes`.
+   * (Not ioredis' own `keyPrefix`, which would apply twice.)
    * @default 'flags:'
    */
   prefix?: string;
@@ -74,50 +62,40 @@ export interface RedisFlagStoreOptions extends RedisConnectionOptions {
    */
   validateOnLoad?: boolean;
   /**
-   * How change notices travel. `'global'`: `PUBLISH`/`SUBSCRIBE`, which a Redis Cluster copies to
-   * every node. `'sharded'` (Redis 7+): `SPUBLISH`/`SSUBSCRIBE`, which keeps each set's notices on
-   * the shard that holds the set; on a Cluster the store's subscriber connects to each shard it
-   * needs (ioredis `shardedSubscribers`). Writers and readers of a set must use the same mode.
+   * How a write announces itself to providers of the previous release, which followed pub/sub
+   * notices (this release follows the audit stream and reads no notice): `'global'` (`PUBLISH`)
+   * or `'sharded'` (`SPUBLISH`, Redis 7). Match what those providers were configured with.
    * @default 'global'
    */
   pubsub?: 'global' | 'sharded';
+  /**
+   * How long one blocking read of the change feed waits for a write before asking again; a read
+   * that takes `feedBlockMs + feedGraceMs` marks the feed stalled, and its connection is replaced.
+   * @default 2000
+   */
+  feedBlockMs?: number;
+  /** See `feedBlockMs`. @default 2000 */
+  feedGraceMs?: number;
   /** Receives warnings (invalid stored flags) and listener errors. @default console */
   logger?: Logger;
 }
 
-const WRITE_HINT = "writes need a user allowed to run scripts (EVALSHA/EVAL) that write the set's keys";
+const WRITE_HINT =
+  "writes need a user allowed to run the write script (EVALSHA/EVAL) and the commands in it on the set's keys";
 const READ_HINT =
-  "readers need the set's keys and channel (e.g. ~flags:* &flags:*) with +@read +@pubsub +@transaction";
+  "readers need the set's keys (e.g. ~flags:*) with HGET, HGETALL, XREAD, XREVRANGE, MULTI, EXEC";
 
-interface Handler {
-  listener: (notice: FlagSetChangeNotice) => void;
-  options: SubscribeOptions;
-}
+/** Default of {@link RedisFlagStoreOptions.feedBlockMs}. */
+export const FEED_BLOCK_MS = 2_000;
+/** Default of {@link RedisFlagStoreOptions.feedGraceMs}. */
+export const FEED_GRACE_MS = 2_000;
 
-interface Channel {
-  flagSet: string;
-  handlers: Set<Handler>;
-  subscribed: Promise<unknown>;
-}
-
-const OPERATIONS: ReadonlySet<string> = new Set<WriteOperation>([
-  'put',
-  'delete',
-  'patch',
-  'replace',
-  'revert',
-]);
-
-function isNotice(value: unknown): value is FlagSetChangeNotice {
-  const notice = value as Partial<FlagSetChangeNotice> | null;
-  return (
-    typeof notice === 'object' &&
-    notice !== null &&
-    typeof notice.flagSet === 'string' &&
-    typeof notice.version === 'number' &&
-    typeof notice.operation === 'string' &&
-    OPERATIONS.has(notice.operation)
-  );
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (!Number.isInteger(chosen) || chosen < 1) {
+    throw new RangeError(`option ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return chosen;
 }
 
 /**
@@ -134,31 +112,24 @@ export class RedisFlagStore extends BaseFlagStore {
   private readonly owned: boolean;
   private readonly prefix: string;
   private readonly maxLogLength: number;
-  private readonly validateOnLoad: boolean;
   private readonly sharded: boolean;
+  private readonly feedBlockMs: number;
+  private readonly feedGraceMs: number;
   private readonly logger: Logger;
-  private subscriber: Redis | Cluster | undefined;
-  private readonly channels = new Map<string, Channel>();
-  /** Warnings already given per set, so a periodic reload does not repeat them. */
-  private readonly warned = new Map<string, Set<string>>();
+  private readonly warnings: LoadWarnings;
+  private readonly followers = new Set<StreamFollower>();
   /** The stored text behind snapshots read for writing, for the script's guard. */
-  private readonly rawText = new WeakMap<
-    FlagSetSnapshot,
-    { defs: Record<string, string>; meta: Record<string, string> }
-  >();
-  /** `live` once subscribed; `interrupted` from a lost subscriber connection until it resumes. */
-  private feed: 'idle' | 'live' | 'interrupted' = 'idle';
+  private readonly rawText = new WeakMap<FlagSetSnapshot, RawSet>();
   private closed = false;
 
   constructor(options: RedisFlagStoreOptions = {}) {
     super(options.maxWriteRetries ?? DEFAULT_MAX_WRITE_RETRIES);
     this.prefix = options.prefix ?? DEFAULT_KEY_PREFIX;
-    this.maxLogLength = options.maxLogLength ?? DEFAULT_MAX_LOG_LENGTH;
-    if (!Number.isInteger(this.maxLogLength) || this.maxLogLength < 1) {
-      throw new RangeError(`maxLogLength must be a positive integer, got ${options.maxLogLength}`);
-    }
-    this.validateOnLoad = options.validateOnLoad ?? true;
+    this.maxLogLength = positiveInteger('maxLogLength', options.maxLogLength, DEFAULT_MAX_LOG_LENGTH);
+    this.feedBlockMs = positiveInteger('feedBlockMs', options.feedBlockMs, FEED_BLOCK_MS);
+    this.feedGraceMs = positiveInteger('feedGraceMs', options.feedGraceMs, FEED_GRACE_MS);
     this.logger = options.logger ?? console;
+    this.warnings = new LoadWarnings(this.logger, options.validateOnLoad ?? true);
     const pubsub = options.pubsub ?? 'global';
     if (pubsub !== 'global' && pubsub !== 'sharded') {
       throw new TypeError(`pubsub must be 'global' or 'sharded', got ${JSON.stringify(pubsub)}`);
@@ -187,44 +158,16 @@ export class RedisFlagStore extends BaseFlagStore {
   }
 
   async load(flagSet: string): Promise<FlagSetSnapshot> {
-    return this.read(flagSet, true);
-  }
-
-  async loadFlags(flagSet: string, flagKeys: readonly string[]): Promise<FlagSetPart> {
-    const keys = this.keys(flagSet);
-    if (flagKeys.length === 0) return { flagSet, version: await this.version(flagSet), flags: {} };
-    const results = await this.guard(flagSet, 'read', () =>
-      this.client
-        .multi()
-        .hget(keys.meta, META_FIELDS.version)
-        .hmget(keys.defs, ...flagKeys)
-        .exec(),
-    );
-    if (!results) throw new FlagStoreError(flagSet, `reading flag set "${flagSet}" was aborted`);
-    for (const [error] of results) if (error) throw error;
-    const version = results[0]![1] as string | null;
-    const texts = results[1]![1] as (string | null)[];
-    const flags: Record<string, FlagDefinition | null> = {};
-    const problems: string[] = [];
-    flagKeys.forEach((key, i) => {
-      const text = texts[i] ?? null;
-      if (text === null) {
-        setOwn(flags, key, null);
-        return;
-      }
-      const decoded = decodeFlag(text);
-      setOwn(flags, key, decoded.ok ? decoded.flag : (decoded.raw as unknown as FlagDefinition));
-      if (!decoded.ok) problems.push(`flag "${key}" is not valid JSON (${decoded.problem})`);
-    });
-    for (const problem of problems)
-      this.logger.warn(`flag set "${flagSet}": ${problem}; it evaluates to PARSE_ERROR until fixed`);
-    return { flagSet, version: version === null ? 0 : Number(version), flags };
+    const raw = await this.readRaw(flagSet);
+    const { snapshot, problems } = decodeSnapshot(flagSet, raw);
+    this.warnings.report(flagSet, snapshot.document, problems);
+    return snapshot;
   }
 
   async version(flagSet: string): Promise<number> {
     const keys = this.keys(flagSet);
     const version = await this.guard(flagSet, 'read', () => this.client.hget(keys.meta, META_FIELDS.version));
-    return version === null ? 0 : Number(version);
+    return parseVersion(flagSet, version);
   }
 
   async history(flagSet: string, options: HistoryOptions = {}): Promise<AuditEntry[]> {
@@ -249,44 +192,42 @@ export class RedisFlagStore extends BaseFlagStore {
     return out;
   }
 
-  async subscribe(
+  async follow(
     flagSet: string,
-    listener: (notice: FlagSetChangeNotice) => void,
-    options: SubscribeOptions = {},
+    position: string,
+    listener: (entry: AuditEntry) => void,
+    options: FollowOptions = {},
   ): Promise<Subscription> {
-    const { changes } = this.keys(flagSet);
+    const keys = this.keys(flagSet);
     if (this.closed) throw new FlagStoreError(flagSet, 'RedisFlagStore is closed');
-    const subscriber = this.openSubscriber();
-    const handler: Handler = { listener, options };
-    let channel = this.channels.get(changes);
-    if (!channel) {
-      const subscribed = this.sharded ? subscriber.ssubscribe(changes) : subscriber.subscribe(changes);
-      channel = { flagSet, handlers: new Set(), subscribed };
-      this.channels.set(changes, channel);
-      subscribed.catch(() => this.channels.delete(changes));
-    }
-    channel.handlers.add(handler);
+    const follower = new StreamFollower({
+      client: this.client,
+      key: keys.log,
+      position,
+      blockMs: this.feedBlockMs,
+      graceMs: this.feedGraceMs,
+      logger: this.logger,
+      deliver: (rows) => {
+        for (const [id, fields] of rows) {
+          // Entries this package did not write are skipped; the reader sees the gap in versions.
+          const entry = decodeEntry(flagSet, id, fields);
+          if (entry) this.call(() => listener(entry));
+        }
+      },
+      onInterrupt: (error) => this.call(() => options.onInterrupt?.(error)),
+      onResume: () => this.call(() => options.onResume?.()),
+    });
     try {
-      await channel.subscribed;
+      await follower.start();
     } catch (error) {
-      throw isPermissionError(error)
-        ? new StorePermissionError(flagSet, 'subscribe to', error, READ_HINT)
-        : error;
+      await follower.stop();
+      throw isPermissionError(error) ? new StorePermissionError(flagSet, 'read', error, READ_HINT) : error;
     }
-    if (this.feed === 'idle') this.feed = 'live';
-    const owner = channel;
+    this.followers.add(follower);
     return {
       unsubscribe: async () => {
-        owner.handlers.delete(handler);
-        if (owner.handlers.size > 0 || this.channels.get(changes) !== owner) return;
-        this.channels.delete(changes);
-        if (subscriber.status === 'end') return;
-        // While reconnecting the command waits in ioredis' offline queue (so the channel is not
-        // resubscribed on reconnect); only wait for it on a live connection.
-        const done = (
-          this.sharded ? subscriber.sunsubscribe(changes) : subscriber.unsubscribe(changes)
-        ).catch(() => {});
-        if (subscriber.status === 'ready') await done;
+        this.followers.delete(follower);
+        await follower.stop();
       },
     };
   }
@@ -294,24 +235,21 @@ export class RedisFlagStore extends BaseFlagStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.channels.clear();
-    const closing: Promise<void>[] = [];
-    if (this.subscriber) closing.push(closeClient(this.subscriber));
+    const closing: Promise<void>[] = [...this.followers].map((f) => f.stop());
+    this.followers.clear();
     if (this.owned) closing.push(closeClient(this.client));
     await Promise.all(closing);
   }
 
-  protected readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot> {
-    return this.read(flagSet, false, flagKey);
+  protected async readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot> {
+    const raw = await this.readRaw(flagSet, flagKey);
+    const { snapshot } = decodeSnapshot(flagSet, raw);
+    this.rawText.set(snapshot, raw);
+    return snapshot;
   }
 
-  protected async commit(
-    flagSet: string,
-    plan: WritePlan,
-    snapshot: FlagSetSnapshot,
-    guard: CommitGuard,
-    options: WriteOptions,
-  ): Promise<CommitOutcome> {
+  protected async commit(request: CommitRequest): Promise<CommitOutcome> {
+    const { flagSet, plan, snapshot, guard, options, writeId } = request;
     const keys = this.keys(flagSet);
     const raw = this.rawText.get(snapshot);
     const condition: Pick<WritePayload, 'v' | 'fk' | 'fb' | 'ev'> =
@@ -333,31 +271,48 @@ export class RedisFlagStore extends BaseFlagStore {
       if ($evaluators === undefined) unset.push(META_FIELDS.evaluators);
       else meta.push(META_FIELDS.evaluators, JSON.stringify($evaluators));
     }
-    const notice: Omit<FlagSetChangeNotice, 'version'> = {
+    // The notice of the previous release's format: { flagSet, operation, flagKeys?, version }.
+    const notice = {
       flagSet,
       operation: plan.operation,
       ...(plan.flagKey !== undefined && { flagKeys: [plan.flagKey] }),
     };
     const reply = await this.guard(flagSet, 'write', () =>
-      runWriteScript(this.client, keys, {
-        ...condition,
-        all: plan.replaceAll,
-        put,
-        del: [...plan.remove],
-        meta,
-        unset,
-        entry: encodeEntryFields({
-          operation: plan.operation,
-          ...(plan.flagKey !== undefined && { flagKey: plan.flagKey }),
-          actor: options.actor ?? 'unknown',
-          ...(options.reason !== undefined && { reason: options.reason }),
-          before: plan.before,
-          after: plan.after,
-        }),
-        maxlen: this.maxLogLength,
-        channel: keys.changes,
-        notice: `${JSON.stringify(notice).slice(0, -1)},"version":`,
-        publish: this.sharded ? 'SPUBLISH' : 'PUBLISH',
+      runWriteScript(
+        this.client,
+        { ...keys, write: keys.write(writeId) },
+        {
+          ...condition,
+          all: plan.replaceAll,
+          put,
+          del: [...plan.remove],
+          meta,
+          unset,
+          entry: encodeEntryFields({
+            operation: plan.operation,
+            ...(plan.flagKey !== undefined && { flagKey: plan.flagKey }),
+            actor: options.actor ?? 'unknown',
+            ...(options.reason !== undefined && { reason: options.reason }),
+            before: plan.before,
+            after: plan.after,
+          }),
+          maxlen: this.maxLogLength,
+          channel: keys.changes,
+          notice: `${JSON.stringify(notice).slice(0, -1)},"version":`,
+          publish: this.sharded ? 'SPUBLISH' : 'PUBLISH',
+        },
+      ).catch((error: unknown) => {
+        // The script's own refusals (a key of the wrong type, a corrupt version) name the set.
+        if (error instanceof Error && error.message.includes('ensign:')) {
+          throw new FlagStoreError(
+            flagSet,
+            `cannot write flag set "${flagSet}": ${error.message.replace(/^ERR\s+(ensign:\s*)?/, '')}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        throw error;
       }),
     );
     if (reply[0] === 1) return { committed: true, version: Number(reply[1]) };
@@ -388,7 +343,7 @@ export class RedisFlagStore extends BaseFlagStore {
    * One consistent read of a set's two hashes (or of one flag and the meta hash): MULTI/EXEC,
    * no script, so read-only users can load.
    */
-  private async read(flagSet: string, report: boolean, flagKey?: string): Promise<FlagSetSnapshot> {
+  private async readRaw(flagSet: string, flagKey?: string): Promise<RawSet> {
     const keys = this.keys(flagSet);
     const transaction = this.client.multi().hgetall(keys.meta);
     if (flagKey === undefined) transaction.hgetall(keys.defs);
@@ -397,119 +352,9 @@ export class RedisFlagStore extends BaseFlagStore {
     if (!results) throw new FlagStoreError(flagSet, `reading flag set "${flagSet}" was aborted`);
     for (const [error] of results) if (error) throw error;
     const meta = (results[0]![1] ?? {}) as Record<string, string>;
-    let defs: Record<string, string>;
-    if (flagKey === undefined) defs = (results[1]![1] ?? {}) as Record<string, string>;
-    else {
-      const text = results[1]![1] as string | null;
-      defs = text === null ? {} : { [flagKey]: text };
-    }
-    const problems: string[] = [];
-    const document: FlagSetDocument = { flags: {} };
-    for (const [key, text] of Object.entries(defs)) {
-      const decoded = decodeFlag(text);
-      // A flag that is not JSON stays a raw string: the evaluator isolates it as PARSE_ERROR.
-      setOwn(document.flags, key, (decoded.ok ? decoded.flag : decoded.raw) as FlagDefinition);
-      if (!decoded.ok) problems.push(`flag "${key}" is not valid JSON (${decoded.problem})`);
-    }
-    const metadata = this.decodeMetaField(meta, META_FIELDS.metadata, problems);
-    if (metadata !== undefined) document.metadata = metadata as Record<string, MetadataValue>;
-    const evaluators = this.decodeMetaField(meta, META_FIELDS.evaluators, problems);
-    if (evaluators !== undefined) document.$evaluators = evaluators as Record<string, JsonValue>;
-    if (report) this.report(flagSet, document, problems);
-    const version = meta[META_FIELDS.version];
-    const snapshot = { flagSet, version: version === undefined ? 0 : Number(version), document };
-    if (!report) this.rawText.set(snapshot, { defs, meta });
-    return snapshot;
-  }
-
-  private decodeMetaField(meta: Record<string, string>, field: string, problems: string[]): unknown {
-    const text = meta[field];
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text);
-    } catch (error) {
-      problems.push(`meta field "${field}" is not valid JSON (${(error as Error).message}); ignored`);
-      return undefined;
-    }
-  }
-
-  private report(flagSet: string, document: FlagSetDocument, problems: string[]): void {
-    if (this.validateOnLoad) {
-      for (const issue of validateFlagSet(document)) {
-        // JSON failures are already listed with their parser message.
-        if (issue.flagKey !== undefined && typeof own(document.flags, issue.flagKey) === 'string') continue;
-        const what =
-          issue.flagKey !== undefined ? `flag "${issue.flagKey}" is invalid` : 'the set is invalid';
-        problems.push(`${what} at ${issue.path || '(document)'}: ${issue.message}`);
-      }
-    }
-    const before = this.warned.get(flagSet);
-    const now = new Set(problems);
-    this.warned.set(flagSet, now);
-    for (const problem of now) {
-      if (!before?.has(problem)) {
-        this.logger.warn(`flag set "${flagSet}": ${problem}; it evaluates to PARSE_ERROR until fixed`);
-      }
-    }
-  }
-
-  private openSubscriber(): Redis | Cluster {
-    if (this.subscriber) return this.subscriber;
-    const client = this.client;
-    // Sharded notices on a Cluster need one subscriber per shard, which ioredis manages when asked.
-    const subscriber =
-      client.isCluster && this.sharded
-        ? (client as Cluster).duplicate([], { shardedSubscribers: true })
-        : client.duplicate();
-    this.subscriber = subscriber;
-    subscriber.on('error', (error: Error) =>
-      this.logger.debug('RedisFlagStore subscriber error', error.message),
-    );
-    subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
-    subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
-    subscriber.on('close', () => {
-      if (this.feed !== 'live' || this.closed) return;
-      this.feed = 'interrupted';
-      for (const handler of this.allHandlers()) this.call(() => handler.options.onInterrupt?.());
-    });
-    subscriber.on('ready', () => {
-      if (this.feed !== 'interrupted' || this.closed) return;
-      // ioredis resubscribes right after emitting 'ready'; a PING queued behind those SUBSCRIBEs
-      // answers only once they are in force, so a resync started now cannot miss a notice.
-      queueMicrotask(() => {
-        subscriber
-          .ping()
-          .then(() => {
-            if (this.feed !== 'interrupted' || this.closed) return;
-            this.feed = 'live';
-            for (const handler of this.allHandlers()) this.call(() => handler.options.onResume?.());
-          })
-          .catch(() => {});
-      });
-    });
-    return subscriber;
-  }
-
-  private *allHandlers(): Iterable<Handler> {
-    for (const channel of this.channels.values()) yield* [...channel.handlers];
-  }
-
-  private dispatch(channelName: string, message: string): void {
-    const channel = this.channels.get(channelName);
-    if (!channel) return;
-    let notice: unknown;
-    try {
-      notice = JSON.parse(message);
-    } catch {
-      notice = undefined;
-    }
-    if (!isNotice(notice)) {
-      this.logger.warn(
-        `flag set "${channel.flagSet}": ignored a change notice that is not ours on ${channelName}`,
-      );
-      return;
-    }
-    for (const handler of [...channel.handlers]) this.call(() => handler.listener({ ...notice }));
+    if (flagKey === undefined) return { meta, defs: (results[1]![1] ?? {}) as Record<string, string> };
+    const text = results[1]![1] as string | null;
+    return { meta, defs: text === null ? {} : { [flagKey]: text } };
   }
 
   private call(fn: () => void): void {
@@ -525,13 +370,14 @@ export class RedisFlagStore extends BaseFlagStore {
     try {
       return await run();
     } catch (error) {
-      if (isPermissionError(error))
+      if (isPermissionError(error)) {
         throw new StorePermissionError(
           flagSet,
           operation,
           error,
           operation === 'write' ? WRITE_HINT : READ_HINT,
         );
+      }
       throw error;
     }
   }

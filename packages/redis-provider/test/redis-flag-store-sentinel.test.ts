@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlagDefinition } from '@ensign/core';
-import type { FlagSetChangeNotice } from '@ensign/store';
+import type { AuditEntry } from '@ensign/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer, freePort } from '../../../test/support/redis-server.js';
 import { RedisFlagStore } from '../src/index.js';
@@ -64,14 +64,14 @@ describe(`${RedisFlagStore.name} behind Redis Sentinel`, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds the primary through Sentinel, then writes, loads and subscribes', async () => {
+  it('finds the primary through Sentinel, then writes, loads and follows the change feed', async () => {
     const store = new RedisFlagStore({
       redis: { sentinels: [{ host: '127.0.0.1', port: sentinelPort }], name: 'mymaster' },
       logger: silent,
     });
     try {
-      const notices: FlagSetChangeNotice[] = [];
-      await store.subscribe('sentinel', (n) => notices.push(n));
+      const notices: AuditEntry[] = [];
+      await store.follow('sentinel', '', (n) => notices.push(n));
       await store.putFlag('sentinel', 'a', flag, { actor: 'ops' });
       expect(await store.load('sentinel')).toMatchObject({ version: 1, document: { flags: { a: flag } } });
       const deadline = Date.now() + 3000;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlagDefinition } from '@ensign/core';
-import type { FlagSetChangeNotice } from '@ensign/store';
+import type { AuditEntry } from '@ensign/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer, freePort } from '../../../test/support/redis-server.js';
 import { RedisFlagStore } from '../src/index.js';
@@ -50,15 +50,15 @@ describe(`${RedisFlagStore.name} over TLS`, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes, loads and subscribes through a rediss:// URL with the ioredis tls option', async () => {
+  it('writes, loads and follows the change feed through a rediss:// URL with the ioredis tls option', async () => {
     const store = new RedisFlagStore({
       url: `rediss://127.0.0.1:${tlsPort}`,
       redis: { tls: { ca } },
       logger: silent,
     });
     try {
-      const notices: FlagSetChangeNotice[] = [];
-      await store.subscribe('tls', (n) => notices.push(n));
+      const notices: AuditEntry[] = [];
+      await store.follow('tls', '', (n) => notices.push(n));
       await store.putFlag('tls', 'a', flag);
       expect(await store.load('tls')).toMatchObject({ version: 1, document: { flags: { a: flag } } });
       const deadline = Date.now() + 3000;

@@ -90,3 +90,22 @@ export class StorePermissionError extends FlagStoreError {
     );
   }
 }
+
+/**
+ * A store method was called with an argument it cannot accept (a patch that is not an object, a
+ * non-string actor, a version that is not an integer): refused before anything is read or
+ * written, naming the method and the argument.
+ */
+export class InvalidArgumentError extends TypeError {
+  override name = 'InvalidArgumentError';
+
+  constructor(
+    /** The method called, e.g. `patchFlag`. */
+    readonly method: string,
+    /** The argument refused, e.g. `patch.state` or `options.actor`. */
+    readonly argument: string,
+    message: string,
+  ) {
+    super(`${method}: ${argument} ${message}`);
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * The store contract shared by every flag store (`MemoryFlagStore` here, `RedisFlagStore`,
  * `FirestoreFlagStore`): flag sets in flagd's format, versioned, written atomically with
- * compare-and-set, audited, and announced on a change feed. One conformance suite
+ * compare-and-set, audited, and followed through the audit log itself. One conformance suite
  * (`@ensign/store/testing`) runs against every implementation.
  */
 import type { FlagDefinition, FlagSetDocument, JsonValue, MetadataValue, TargetingRule } from '@ensign/core';
@@ -13,22 +13,17 @@ export interface FlagSetSnapshot {
   /** Incremented by every write; 0 for a set never written. */
   readonly version: number;
   /**
-   * The set as stored. A flag written by hand that is not valid JSON appears here as the raw
-   * string it holds (`unknown`), so the evaluator isolates it instead of losing the set.
+   * The set as stored. A flag written by hand that is not valid JSON (or nested beyond any valid
+   * flag) appears here as the raw string it holds, so the evaluator isolates it instead of losing
+   * the set.
    */
   readonly document: FlagSetDocument;
-}
-
-/** Some flags of a set, read consistently with the set's version. */
-export interface FlagSetPart {
-  readonly flagSet: string;
-  /** The set's version when the flags were read. */
-  readonly version: number;
   /**
-   * Each requested flag as stored (a flag that is not valid JSON as its raw string, like in
-   * `load`), or `null` when the set does not hold it.
+   * Where this version stands in the set's change feed: {@link FlagStore.follow} from here
+   * delivers every write after this snapshot and none before. Opaque (a Redis stream id, a log
+   * index); `''` for a set whose log holds nothing.
    */
-  readonly flags: Readonly<Record<string, FlagDefinition | null>>;
+  readonly position: string;
 }
 
 /** Who made a write and why: recorded in the audit log. */
@@ -62,12 +57,16 @@ export interface FlagPatch {
   metadata?: Record<string, MetadataValue> | null;
 }
 
-/** The kinds of write, as recorded in the audit log and announced on the change feed. */
+/** The kinds of write, as recorded in the audit log. */
 export type WriteOperation = 'put' | 'delete' | 'patch' | 'replace' | 'revert';
 
-/** One audit-log entry: who changed what, when, with the state before and after. */
+/**
+ * One audit-log entry: who changed what, when, with the state before and after. The log is also
+ * the change feed: only a store's write path appends to it, one entry per version, so a reader
+ * that applies every entry's `after` in order holds exactly the stored set.
+ */
 export interface AuditEntry {
-  /** Position in the log (a Redis stream id for `RedisFlagStore`). */
+  /** Position in the log (a Redis stream id for `RedisFlagStore`): follow from here. */
   readonly id: string;
   readonly flagSet: string;
   /** The set's version after this write. */
@@ -85,15 +84,6 @@ export interface AuditEntry {
   readonly after: FlagDefinition | FlagSetDocument | null;
 }
 
-/** A change notice from the feed: enough to fetch the change, not the change itself. */
-export interface FlagSetChangeNotice {
-  readonly flagSet: string;
-  readonly version: number;
-  readonly operation: WriteOperation;
-  /** Flags the write touched; absent for whole-set operations. */
-  readonly flagKeys?: readonly string[];
-}
-
 /** Options for reading history. */
 export interface HistoryOptions {
   /** Only entries about this flag (whole-set operations that changed it included). */
@@ -103,13 +93,16 @@ export interface HistoryOptions {
 }
 
 /**
- * Hooks on the health of a change feed. Pub/sub loses what is published while a subscriber is
- * disconnected, so a reader resynchronises (compares `version`) when the feed resumes.
+ * Hooks on the health of a change feed. While the feed is interrupted nothing is lost (it resumes
+ * from the last entry delivered), but nothing arrives either: a reader reports itself stale.
  */
-export interface SubscribeOptions {
-  /** The feed's connection dropped: notices published from now until `onResume` are lost. */
+export interface FollowOptions {
+  /** The feed cannot be read (connection lost, stalled, refused); it keeps retrying. */
   onInterrupt?(error?: Error): void;
-  /** The feed is live again after an interruption (resubscribed): resynchronise now. */
+  /**
+   * The feed is read again after an interruption. The store behind it may have restarted without
+   * its data meanwhile: a reader compares content, not only versions, now.
+   */
   onResume?(): void;
 }
 
@@ -131,14 +124,8 @@ export interface FlagStore {
    * `redis://10.0.0.5:6379`.
    */
   readonly address?: string;
-  /** Reads a consistent snapshot of one set. */
+  /** Reads a consistent snapshot of one set, with its position in the change feed. */
   load(flagSet: string): Promise<FlagSetSnapshot>;
-  /**
-   * Reads only some flags, with the version they belong to: enough to apply a single-flag change
-   * notice (`notice.flagKeys`) without reloading the whole set. When the returned version is not
-   * the notice's, reload with `load`. Optional: readers fall back to `load` when absent.
-   */
-  loadFlags?(flagSet: string, flagKeys: readonly string[]): Promise<FlagSetPart>;
   /** The set's current version (cheap; used for periodic resynchronisation checks). */
   version(flagSet: string): Promise<number>;
   /** Creates or replaces one flag. Validated first: an invalid flag is refused, nothing written. */
@@ -159,13 +146,17 @@ export interface FlagStore {
   /** Restores the set as it was at `version`; itself a recorded write (`revert`). */
   revert(flagSet: string, version: number, options?: WriteOptions): Promise<WriteResult>;
   /**
-   * Calls `listener` for every change to the set, from the moment the returned promise resolves.
-   * `options` reports when the feed is interrupted and resumes (Redis connection loss).
+   * The change feed: calls `listener` with every audit entry after `position` (a snapshot's
+   * `position`, or an entry's `id`), oldest first, then with each new entry as it is written.
+   * Entries come from the log only the write path appends to, never from a message anyone could
+   * publish. When the log was trimmed past `position`, delivery starts at the oldest entry kept,
+   * so the reader sees a gap in versions and reloads. `options` reports interruptions.
    */
-  subscribe(
+  follow(
     flagSet: string,
-    listener: (notice: FlagSetChangeNotice) => void,
-    options?: SubscribeOptions,
+    position: string,
+    listener: (entry: AuditEntry) => void,
+    options?: FollowOptions,
   ): Promise<Subscription>;
   /** Releases connections and timers the store opened itself. */
   close(): Promise<void>;

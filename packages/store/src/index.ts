@@ -7,11 +7,13 @@
  */
 export type * from './flag-store.js';
 export * from './errors.js';
+export { MAX_ACTOR_LENGTH, MAX_REASON_LENGTH } from './store/arguments.js';
 export { MemoryFlagStore, type MemoryFlagStoreOptions } from './memory-flag-store.js';
 export {
   BaseFlagStore,
   type CommitGuard,
   type CommitOutcome,
+  type CommitRequest,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_MAX_LOG_LENGTH,
   DEFAULT_MAX_WRITE_RETRIES,
@@ -23,6 +25,9 @@ export {
   checkFlagKey,
   checkFlagSetId,
   clone,
+  isWellFormed,
+  MAX_FLAG_JSON_DEPTH,
+  tooDeep,
   decodeFlag,
   emptyDocument,
   encodeFlag,

@@ -7,18 +7,16 @@ import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 import type { Logger } from '@openfeature/server-sdk';
 import type {
   AuditEntry,
-  FlagSetChangeNotice,
-  FlagSetPart,
   FlagSetSnapshot,
+  FollowOptions,
   HistoryOptions,
-  SubscribeOptions,
   Subscription,
   WriteOptions,
 } from './flag-store.js';
 import {
   BaseFlagStore,
-  type CommitGuard,
   type CommitOutcome,
+  type CommitRequest,
   DEFAULT_HISTORY_LIMIT,
   DEFAULT_MAX_LOG_LENGTH,
   DEFAULT_MAX_WRITE_RETRIES,
@@ -48,7 +46,26 @@ interface MemorySet {
   log: AuditEntry[];
 }
 
-type Listener = (notice: FlagSetChangeNotice) => void;
+/** One `follow` subscription: where it is in the log, and whether it still listens. */
+interface Follower {
+  readonly listener: (entry: AuditEntry) => void;
+  cursor: string;
+  active: boolean;
+  scheduled: boolean;
+}
+
+/** Write ids remembered for answering a repeated commit (a bounded window, oldest dropped). */
+const REMEMBERED_WRITES = 10_000;
+
+/** Orders log ids (`<ms>-<seq>`); `''` is before every id. */
+function compareIds(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '') return -1;
+  if (b === '') return 1;
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am !== bm ? am - bm : as - bs;
+}
 
 /**
  * Flag sets in process memory. Values go in and come out as deep copies, so callers cannot
@@ -61,7 +78,9 @@ export class MemoryFlagStore extends BaseFlagStore {
   /** The backend's name: providers over this store call themselves `ensign-memory`. */
   readonly name = 'memory';
   private readonly sets = new Map<string, MemorySet>();
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly followers = new Map<string, Set<Follower>>();
+  /** Outcomes of recent writes by write id (see `CommitRequest.writeId`). */
+  private readonly writes = new Map<string, number>();
   private readonly maxLogLength: number;
   private readonly logger: Logger;
   private lastIdMs = 0;
@@ -86,17 +105,6 @@ export class MemoryFlagStore extends BaseFlagStore {
     return this.snapshotOf(flagSet);
   }
 
-  async loadFlags(flagSet: string, flagKeys: readonly string[]): Promise<FlagSetPart> {
-    checkFlagSetId(flagSet);
-    const set = this.sets.get(flagSet);
-    const flags: Record<string, FlagDefinition | null> = {};
-    for (const key of flagKeys) {
-      const flag = set && Object.hasOwn(set.document.flags, key) ? set.document.flags[key] : undefined;
-      setOwn(flags, key, flag === undefined ? null : clone(flag));
-    }
-    return { flagSet, version: set?.version ?? 0, flags };
-  }
-
   async version(flagSet: string): Promise<number> {
     checkFlagSetId(flagSet);
     return this.sets.get(flagSet)?.version ?? 0;
@@ -114,23 +122,31 @@ export class MemoryFlagStore extends BaseFlagStore {
     return out;
   }
 
-  async subscribe(flagSet: string, listener: Listener, _options?: SubscribeOptions): Promise<Subscription> {
+  async follow(
+    flagSet: string,
+    position: string,
+    listener: (entry: AuditEntry) => void,
+    _options?: FollowOptions,
+  ): Promise<Subscription> {
     checkFlagSetId(flagSet);
     // In process the feed cannot be interrupted, so `onInterrupt`/`onResume` never fire.
-    const set = this.listeners.get(flagSet) ?? new Set<Listener>();
-    this.listeners.set(flagSet, set);
-    // Wrap so the same function subscribed twice gets two independent subscriptions.
-    const entry: Listener = (notice) => listener(notice);
-    set.add(entry);
+    const followers = this.followers.get(flagSet) ?? new Set<Follower>();
+    this.followers.set(flagSet, followers);
+    const follower: Follower = { listener, cursor: position, active: true, scheduled: false };
+    followers.add(follower);
+    this.schedule(flagSet, follower);
     return {
       unsubscribe: async () => {
-        set.delete(entry);
+        follower.active = false;
+        followers.delete(follower);
       },
     };
   }
 
   async close(): Promise<void> {
-    this.listeners.clear();
+    for (const followers of this.followers.values())
+      for (const follower of followers) follower.active = false;
+    this.followers.clear();
   }
 
   protected async readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot> {
@@ -139,16 +155,13 @@ export class MemoryFlagStore extends BaseFlagStore {
     const { flags, ...rest } = set.document;
     const document: FlagSetDocument = { ...clone(rest), flags: {} };
     if (Object.hasOwn(flags, flagKey)) setOwn(document.flags, flagKey, clone(flags[flagKey]!));
-    return { flagSet, version: set.version, document };
+    return { flagSet, version: set.version, document, position: set.log.at(-1)?.id ?? '' };
   }
 
-  protected async commit(
-    flagSet: string,
-    plan: WritePlan,
-    snapshot: FlagSetSnapshot,
-    guard: CommitGuard,
-    options: WriteOptions,
-  ): Promise<CommitOutcome> {
+  protected async commit(request: CommitRequest): Promise<CommitOutcome> {
+    const { flagSet, plan, snapshot, guard, options, writeId } = request;
+    const done = this.writes.get(writeId);
+    if (done !== undefined) return { committed: true, version: done };
     const set = this.sets.get(flagSet);
     const actualVersion = set?.version ?? 0;
     let holds = actualVersion === snapshot.version;
@@ -160,7 +173,10 @@ export class MemoryFlagStore extends BaseFlagStore {
         JSON.stringify(now.$evaluators) === JSON.stringify(snapshot.document.$evaluators);
     }
     if (!holds) return { committed: false, actualVersion };
-    return { committed: true, version: this.apply(flagSet, plan, options) };
+    const version = this.apply(flagSet, plan, options);
+    this.writes.set(writeId, version);
+    if (this.writes.size > REMEMBERED_WRITES) this.writes.delete(this.writes.keys().next().value!);
+    return { committed: true, version };
   }
 
   protected async entriesAfter(flagSet: string, version: number): Promise<AuditEntry[]> {
@@ -172,7 +188,12 @@ export class MemoryFlagStore extends BaseFlagStore {
 
   private snapshotOf(flagSet: string): FlagSetSnapshot {
     const set = this.sets.get(flagSet);
-    return { flagSet, version: set?.version ?? 0, document: set ? clone(set.document) : emptyDocument() };
+    return {
+      flagSet,
+      version: set?.version ?? 0,
+      document: set ? clone(set.document) : emptyDocument(),
+      position: set?.log.at(-1)?.id ?? '',
+    };
   }
 
   private apply(flagSet: string, plan: WritePlan, options: WriteOptions): number {
@@ -202,12 +223,7 @@ export class MemoryFlagStore extends BaseFlagStore {
     };
     set.log.push(entry);
     if (set.log.length > this.maxLogLength) set.log.splice(0, set.log.length - this.maxLogLength);
-    this.announce({
-      flagSet,
-      version: set.version,
-      operation: plan.operation,
-      ...(plan.flagKey !== undefined && { flagKeys: [plan.flagKey] }),
-    });
+    for (const follower of this.followers.get(flagSet) ?? []) this.schedule(flagSet, follower);
     return set.version;
   }
 
@@ -223,19 +239,27 @@ export class MemoryFlagStore extends BaseFlagStore {
     return `${this.lastIdMs}-${this.idSeq}`;
   }
 
-  private announce(notice: FlagSetChangeNotice): void {
-    const listeners = this.listeners.get(notice.flagSet);
-    if (!listeners || listeners.size === 0) return;
-    // Delivered after the write returns, as from Redis, and never into the writer's stack.
-    for (const listener of [...listeners]) {
-      queueMicrotask(() => {
-        if (!listeners.has(listener)) return;
+  /**
+   * Delivers the entries after the follower's cursor, after the current call stack (as from a
+   * database: never into the writer's stack), oldest first, each once.
+   */
+  private schedule(flagSet: string, follower: Follower): void {
+    if (follower.scheduled) return;
+    follower.scheduled = true;
+    queueMicrotask(() => {
+      follower.scheduled = false;
+      const log = this.sets.get(flagSet)?.log ?? [];
+      let i = log.length;
+      while (i > 0 && compareIds(log[i - 1]!.id, follower.cursor) > 0) i--;
+      for (; i < log.length && follower.active; i++) {
+        const entry = log[i]!;
+        follower.cursor = entry.id;
         try {
-          listener(clone(notice));
+          follower.listener(clone(entry));
         } catch (error) {
-          this.logger.error(`flag set "${notice.flagSet}": a change listener threw`, error);
+          this.logger.error(`flag set "${flagSet}": a change listener threw`, error);
         }
-      });
-    }
+      }
+    });
   }
 }

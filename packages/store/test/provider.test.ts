@@ -223,12 +223,18 @@ describe(StoreProvider.name, () => {
       replaceFlagSet: (...args) => inner.replaceFlagSet(...args),
       history: (...args) => inner.history(...args),
       revert: (...args) => inner.revert(...args),
-      // Notices are dropped, as a feed that is down would drop them.
-      subscribe: (set) => inner.subscribe(set, () => {}),
+      // Entries are dropped, as a feed that is down would deliver none.
+      follow: (set, position) => inner.follow(set, position, () => {}),
       close: () => inner.close(),
     };
     const logger = memoryLogger();
-    const provider = new StoreProvider({ store, flagSet: FLAG_SET, resyncIntervalMs: 50, logger });
+    const provider = new StoreProvider({
+      store,
+      flagSet: FLAG_SET,
+      resyncIntervalMs: 50,
+      requestTimeoutMs: 100,
+      logger,
+    });
     const client = await clientFor(provider);
     const events = recordEvents(client);
     events.splice(0);

@@ -1,5 +1,5 @@
 /** Audit entries as Redis stream entries: flat field lists of strings. */
-import type { AuditEntry, WriteOperation } from '@ensign/store';
+import { type AuditEntry, type WriteOperation, tooDeep } from '@ensign/store';
 
 const OPERATIONS: ReadonlySet<string> = new Set<WriteOperation>([
   'put',
@@ -23,12 +23,16 @@ export function encodeEntryFields(entry: Omit<AuditEntry, 'id' | 'at' | 'flagSet
 
 function parseJson(text: string | undefined): AuditEntry['before'] {
   if (text === undefined) return null;
+  let value: unknown;
   try {
-    return JSON.parse(text) as AuditEntry['before'];
+    value = JSON.parse(text);
   } catch {
     // An entry added by hand with a broken value: show the text rather than lose the entry.
     return text as unknown as AuditEntry['before'];
   }
+  // A flag nested beyond any valid one (whole-set entries hold it two levels down) stays text:
+  // whatever serialises it again would overflow the stack.
+  return (tooDeep(value, 2) ? text : value) as AuditEntry['before'];
 }
 
 /** Parses one stream entry (`[id, [field, value, ...]]`); `undefined` if it is not an audit entry. */

@@ -55,12 +55,23 @@ export async function closeClient(client: Redis | Cluster): Promise<void> {
   client.disconnect();
 }
 
-/** Is `error` Redis refusing a command for lack of ACL permission? */
+/**
+ * Is `error` Redis refusing a command for lack of ACL permission? Walks `previousErrors`
+ * iteratively and visits each error once: ioredis can put a failed `MULTI`'s own error among
+ * them, and following that recursively never ends.
+ */
 export function isPermissionError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  // Inside a script, a refused command reads "ERR The user executing the script can't run ...".
-  if (/^NOPERM\b|user executing the script can't run/.test(error.message)) return true;
-  // A refused command inside MULTI surfaces as EXECABORT, with the NOPERM among `previousErrors`.
-  const previous = (error as { previousErrors?: unknown }).previousErrors;
-  return Array.isArray(previous) && previous.some(isPermissionError);
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  while (queue.length > 0) {
+    const next = queue.shift();
+    if (!(next instanceof Error) || seen.has(next)) continue;
+    seen.add(next);
+    // Inside a script, a refused command reads "ERR The user executing the script can't run ...".
+    if (/^NOPERM\b|user executing the script can't run/.test(next.message)) return true;
+    // A refused command inside MULTI surfaces as EXECABORT, with the NOPERM among `previousErrors`.
+    const previous = (next as { previousErrors?: unknown }).previousErrors;
+    if (Array.isArray(previous)) queue.push(...previous);
+  }
+  return false;
 }

@@ -10,19 +10,36 @@ export const DEFAULT_KEY_PREFIX = 'flags:';
 export interface FlagSetKeys {
   /** Hash: flag key → flag JSON. */
   readonly defs: string;
-  /** Hash: `version`, `metadata` (JSON), `$evaluators` (JSON). */
+  /** Hash: `version`, `logpos` (the log entry of that version), `metadata` (JSON), `$evaluators` (JSON). */
   readonly meta: string;
-  /** Stream: the audit log, one entry per write. */
+  /** Stream: the audit log, one entry per write, and the change feed providers follow. */
   readonly log: string;
-  /** Pub/sub channel: one `FlagSetChangeNotice` (JSON) per write. */
+  /**
+   * Pub/sub channel: one notice (JSON) per write, for providers of the previous release, which
+   * followed notices instead of the log. Nothing of this release reads it.
+   */
   readonly changes: string;
+  /** The string key that records one write id (a day), so a re-sent write is not applied twice. */
+  write(writeId: string): string;
 }
 
 /** Keys of `flagSet` under `prefix`, e.g. `flags:{app}:defs`. */
 export function flagSetKeys(prefix: string, flagSet: string): FlagSetKeys {
   const base = `${prefix}{${flagSet}}:`;
-  return { defs: `${base}defs`, meta: `${base}meta`, log: `${base}log`, changes: `${base}changes` };
+  return {
+    defs: `${base}defs`,
+    meta: `${base}meta`,
+    log: `${base}log`,
+    changes: `${base}changes`,
+    write: (writeId) => `${base}write:${writeId}`,
+  };
 }
 
 /** Fields of the meta hash. */
-export const META_FIELDS = { version: 'version', metadata: 'metadata', evaluators: '$evaluators' } as const;
+export const META_FIELDS = {
+  version: 'version',
+  /** The stream id of the entry that made `version`: where a reader of a snapshot follows from. */
+  position: 'logpos',
+  metadata: 'metadata',
+  evaluators: '$evaluators',
+} as const;

@@ -3,7 +3,7 @@
  * lifecycle over {@link FlagSetSync} (transport) and `@ensign/core`'s compiled flag set
  * (evaluation). Every evaluation is local and synchronous: no store call on the evaluation path.
  */
-import type { FlagValueType } from '@ensign/core';
+import type { FlagValueType, MetadataValue } from '@ensign/core';
 import {
   ErrorCode,
   type EvaluationContext,
@@ -32,6 +32,8 @@ export const RESYNC_INTERVAL_MS = 30_000;
 export const INIT_TIMEOUT_MS = 5_000;
 /** Default of {@link StoreProviderOptions.requestTimeoutMs}: 2 seconds. */
 export const REQUEST_TIMEOUT_MS = 2_000;
+/** Default of {@link StoreProviderOptions.verifyIntervalMs}: 5 minutes. */
+export const VERIFY_INTERVAL_MS = 300_000;
 
 /** Options of {@link StoreProvider}. */
 export interface StoreProviderOptions {
@@ -46,12 +48,19 @@ export interface StoreProviderOptions {
    */
   flagSet?: string;
   /**
-   * How often the provider compares its version with the store's, to catch changes whose
-   * pub/sub notice was lost (e.g. while the subscriber reconnected). Changes normally arrive
-   * within milliseconds through the change feed; this bounds the worst case.
+   * How often the provider compares its version with the store's. Changes normally arrive within
+   * milliseconds through the change feed (the store's audit log); this catches a feed that fell
+   * behind, and a store that was reset (a Redis restarted without its data).
    * @default 30_000
    */
   resyncIntervalMs?: number;
+  /**
+   * How often the provider reloads the whole set and compares its content with what it serves,
+   * to catch changes made around the store's write path (a flag edited by hand in Redis). Such a
+   * change is logged as a warning and then served.
+   * @default 300_000
+   */
+  verifyIntervalMs?: number;
   /**
    * How long `initialize` waits for the first snapshot before it rejects (naming the address it
    * tried). Unused with `bootstrap`. The provider keeps trying afterwards and emits
@@ -61,7 +70,8 @@ export interface StoreProviderOptions {
   initTimeoutMs?: number;
   /**
    * The longest wait for one store call after start (version checks, reloads) before it counts as
-   * failed. A store whose client queues commands while disconnected would otherwise hang.
+   * failed, and the bound on catching up: a change the provider knows of but cannot apply within
+   * this time makes it emit `PROVIDER_STALE` (it keeps serving its last good flags and retries).
    * @default 2_000
    */
   requestTimeoutMs?: number;
@@ -150,6 +160,7 @@ export class StoreProvider implements Provider {
       store: options.store,
       flagSet: this.flagSet,
       resyncIntervalMs: positive('resyncIntervalMs', options.resyncIntervalMs, RESYNC_INTERVAL_MS),
+      verifyIntervalMs: positive('verifyIntervalMs', options.verifyIntervalMs, VERIFY_INTERVAL_MS),
       requestTimeoutMs: positive('requestTimeoutMs', options.requestTimeoutMs, REQUEST_TIMEOUT_MS),
       logger: this.logger,
       listener: {
@@ -162,6 +173,15 @@ export class StoreProvider implements Provider {
         },
       },
     });
+  }
+
+  /**
+   * The metadata written on a flag itself, without its set's (`undefined` before the first load
+   * or for a flag the set does not hold). The widget hand-off uses it: only a flag marked
+   * `clientSide` on itself may reach a widget, never by a set-level default.
+   */
+  ownFlagMetadata(flagKey: string): Readonly<Record<string, MetadataValue>> | undefined {
+    return this.sync.flags?.get(flagKey)?.program.flagMetadata;
   }
 
   /** The store version being served; -1 while serving the bootstrap document or nothing. */
@@ -224,6 +244,7 @@ export class StoreProvider implements Provider {
     try {
       this.trackingSink.track({
         eventName: trackingEventName,
+        flagSetId: this.flagSet,
         context,
         details: trackingEventDetails ?? {},
         timestamp: Date.now(),

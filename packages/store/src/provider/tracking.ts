@@ -5,6 +5,11 @@ import type { EvaluationContext, TrackingEventDetails } from '@openfeature/serve
 export interface ProviderTrackingEvent {
   /** The tracking event name, e.g. `checkout-completed`. */
   readonly eventName: string;
+  /**
+   * The flag set the provider serves, so that conversions land beside the exposures of the same
+   * set (an experiment's analysis reads both from one place).
+   */
+  readonly flagSetId?: string;
   /** The merged evaluation context of the call (frozen by the SDK). */
   readonly context: EvaluationContext;
   /** The caller's details (`value` and custom fields). */

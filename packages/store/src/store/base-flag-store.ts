@@ -1,22 +1,31 @@
-import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
+/// <reference types="node" />
 /**
- * The write path both stores share: read a snapshot, plan and validate the change against it,
- * then commit with compare-and-set on the snapshot's version, so what was validated is exactly
- * what gets written, even with concurrent writers. Stores implement only reading and committing.
+ * The write path every store shares: check the arguments, read a snapshot, plan and validate the
+ * change against it, then commit with compare-and-set on the snapshot's version, so what was
+ * validated is exactly what gets written, even with concurrent writers. Stores implement only
+ * reading, committing and their change feed.
  */
+import { randomUUID } from 'node:crypto';
+import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 import { VersionConflictError } from '../errors.js';
 import type {
   AuditEntry,
   FlagPatch,
-  FlagSetChangeNotice,
   FlagSetSnapshot,
   FlagStore,
+  FollowOptions,
   HistoryOptions,
-  SubscribeOptions,
   Subscription,
   WriteOptions,
   WriteResult,
 } from '../flag-store.js';
+import {
+  checkDocumentArgument,
+  checkFlagArgument,
+  checkPatchArgument,
+  checkVersionArgument,
+  checkWriteOptions,
+} from './arguments.js';
 import { checkFlagKey, checkFlagSetId } from './document.js';
 import { type WritePlan, type WriteRequest, planWrite } from './plan-write.js';
 import { rebuildVersion } from './rebuild.js';
@@ -43,6 +52,25 @@ export type CommitOutcome =
   | { committed: true; version: number }
   | { committed: false; actualVersion: number };
 
+/** Everything a store needs to commit one planned write. */
+export interface CommitRequest {
+  readonly flagSet: string;
+  /** The validated change. */
+  readonly plan: WritePlan;
+  /** The snapshot the plan was made from (one that `readForWrite` returned). */
+  readonly snapshot: FlagSetSnapshot;
+  /** What must be unchanged since the snapshot. */
+  readonly guard: CommitGuard;
+  readonly options: WriteOptions;
+  /**
+   * Identifies this logical write across retries and re-sends. A store whose client may send a
+   * commit twice (ioredis re-sends unanswered commands after a reconnect; a Firestore client may
+   * retry a commit whose answer was lost) records it with the write and answers a repeat with the
+   * first outcome instead of applying it twice.
+   */
+  readonly writeId: string;
+}
+
 /**
  * The base every store extends (`MemoryFlagStore`, `RedisFlagStore`, `FirestoreFlagStore`): it
  * owns the write path (validation, planning, compare-and-set retries, revert) so that every store
@@ -59,10 +87,11 @@ export abstract class BaseFlagStore implements FlagStore {
   abstract load(flagSet: string): Promise<FlagSetSnapshot>;
   abstract version(flagSet: string): Promise<number>;
   abstract history(flagSet: string, options?: HistoryOptions): Promise<AuditEntry[]>;
-  abstract subscribe(
+  abstract follow(
     flagSet: string,
-    listener: (notice: FlagSetChangeNotice) => void,
-    options?: SubscribeOptions,
+    position: string,
+    listener: (entry: AuditEntry) => void,
+    options?: FollowOptions,
   ): Promise<Subscription>;
   abstract close(): Promise<void>;
 
@@ -73,16 +102,10 @@ export abstract class BaseFlagStore implements FlagStore {
    */
   protected abstract readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot>;
   /**
-   * Commits `plan` (made from `snapshot`, one that `readForWrite` returned) if `guard` holds;
-   * records it in the audit log and announces it, in one atomic step.
+   * Commits the plan if its guard holds, and records it in the audit log (the change feed), in
+   * one atomic step: all of it or nothing. A repeated `writeId` answers with the first outcome.
    */
-  protected abstract commit(
-    flagSet: string,
-    plan: WritePlan,
-    snapshot: FlagSetSnapshot,
-    guard: CommitGuard,
-    options: WriteOptions,
-  ): Promise<CommitOutcome>;
+  protected abstract commit(request: CommitRequest): Promise<CommitOutcome>;
   /** Audit entries with a version above `version`, newest first (as far as the log reaches). */
   protected abstract entriesAfter(flagSet: string, version: number): Promise<AuditEntry[]>;
 
@@ -93,12 +116,19 @@ export abstract class BaseFlagStore implements FlagStore {
     options?: WriteOptions,
   ): Promise<WriteResult> {
     checkFlagKey(flagKey);
-    return this.write(flagSet, options, () => ({ operation: 'put', flagKey, flag }), flagKey);
+    const checked = checkFlagArgument('putFlag', flagKey, flag);
+    return this.write(
+      'putFlag',
+      flagSet,
+      options,
+      () => ({ operation: 'put', flagKey, flag: checked }),
+      flagKey,
+    );
   }
 
   async deleteFlag(flagSet: string, flagKey: string, options?: WriteOptions): Promise<WriteResult> {
     checkFlagKey(flagKey);
-    return this.write(flagSet, options, () => ({ operation: 'delete', flagKey }), flagKey);
+    return this.write('deleteFlag', flagSet, options, () => ({ operation: 'delete', flagKey }), flagKey);
   }
 
   async patchFlag(
@@ -108,7 +138,14 @@ export abstract class BaseFlagStore implements FlagStore {
     options?: WriteOptions,
   ): Promise<WriteResult> {
     checkFlagKey(flagKey);
-    return this.write(flagSet, options, () => ({ operation: 'patch', flagKey, patch }), flagKey);
+    const checked = checkPatchArgument('patchFlag', flagKey, patch);
+    return this.write(
+      'patchFlag',
+      flagSet,
+      options,
+      () => ({ operation: 'patch', flagKey, patch: checked }),
+      flagKey,
+    );
   }
 
   async replaceFlagSet(
@@ -116,27 +153,39 @@ export abstract class BaseFlagStore implements FlagStore {
     document: FlagSetDocument,
     options?: WriteOptions,
   ): Promise<WriteResult> {
-    return this.write(flagSet, options, () => ({ operation: 'replace', document }));
+    const checked = checkDocumentArgument('replaceFlagSet', document);
+    return this.write('replaceFlagSet', flagSet, options, () => ({
+      operation: 'replace',
+      document: checked,
+    }));
   }
 
   async revert(flagSet: string, version: number, options?: WriteOptions): Promise<WriteResult> {
-    return this.write(flagSet, options, async (snapshot) => ({
+    // Checked before the log is read: revert(NaN) must not walk the whole log to refuse.
+    checkVersionArgument('revert', 'version', version);
+    return this.write('revert', flagSet, options, async (snapshot) => ({
       operation: 'revert',
-      document: rebuildVersion(snapshot, await this.entriesAfter(flagSet, version), version),
+      document: rebuildVersion(
+        snapshot,
+        version > snapshot.version ? [] : await this.entriesAfter(flagSet, version),
+        version,
+      ),
     }));
   }
 
   private async write(
+    method: string,
     flagSet: string,
-    options: WriteOptions | undefined,
+    rawOptions: WriteOptions | undefined,
     request: (snapshot: FlagSetSnapshot) => WriteRequest | Promise<WriteRequest>,
     flagKey?: string,
   ): Promise<WriteResult> {
     checkFlagSetId(flagSet);
-    const { expectedVersion } = options ?? {};
-    if (expectedVersion !== undefined && (!Number.isInteger(expectedVersion) || expectedVersion < 0)) {
-      throw new RangeError(`expectedVersion must be a non-negative integer, got ${expectedVersion}`);
-    }
+    const options = checkWriteOptions(method, rawOptions);
+    const { expectedVersion } = options;
+    // One id for every attempt of this write: an attempt that lost a race wrote nothing, and an
+    // attempt re-sent by the client after a lost reply must be recognised as the same write.
+    const writeId = randomUUID();
     let conflict: VersionConflictError | undefined;
     for (let attempt = 0; attempt <= this.maxWriteRetries; attempt++) {
       // Spread retrying writers apart (jittered exponential backoff, at most 50 ms) so they do not
@@ -153,7 +202,7 @@ export abstract class BaseFlagStore implements FlagStore {
       // one, a single-flag write needs only its own inputs unchanged.
       const guard: CommitGuard =
         expectedVersion === undefined && plan.flagKey !== undefined ? 'flag' : 'version';
-      const outcome = await this.commit(flagSet, plan, snapshot, guard, options ?? {});
+      const outcome = await this.commit({ flagSet, plan, snapshot, guard, options, writeId });
       if (outcome.committed) return { version: outcome.version };
       conflict = new VersionConflictError(
         flagSet,

@@ -3,7 +3,23 @@
  * is not JSON stays the raw string it is, for the evaluator to isolate), set metadata and
  * `$evaluators` beside them.
  */
-import type { FlagDefinition, FlagSetDocument, JsonValue, MetadataValue } from '@ensign/core';
+import {
+  type FlagDefinition,
+  type FlagSetDocument,
+  type JsonValue,
+  type MetadataValue,
+  shapeExceeds,
+} from '@ensign/core';
+
+/**
+ * Deepest JSON nesting a stored flag may have. The deepest valid flag is far shallower (rules
+ * nest at most 64 operators, variant values 32 levels), so this refuses nothing valid; what it
+ * keeps out is a value so deep that serialising it again (`JSON.stringify` recurses) would throw.
+ */
+export const MAX_FLAG_JSON_DEPTH = 256;
+
+/** Bound on the number of values walked when checking a flag's depth (the check stays linear). */
+const MAX_WALK = Number.MAX_SAFE_INTEGER;
 
 /** A flag as stored: its definition, or the raw text of a flag that is not valid JSON. */
 export type StoredFlag = FlagDefinition | string;
@@ -16,13 +32,27 @@ export function encodeFlag(flag: StoredFlag | unknown): string {
 /** The outcome of decoding one stored flag. */
 export type DecodedFlag = { ok: true; flag: FlagDefinition } | { ok: false; raw: string; problem: string };
 
-/** Parses one stored flag, keeping the raw text when it is not JSON. */
+/** Is `value` nested deeper than any stored flag (or document holding flags) may be? */
+export function tooDeep(value: unknown, extraLevels = 0): boolean {
+  return shapeExceeds(value, MAX_FLAG_JSON_DEPTH + extraLevels, MAX_WALK) === 'depth';
+}
+
+/**
+ * Parses one stored flag, keeping the raw text when it is not JSON or is nested deeper than
+ * {@link MAX_FLAG_JSON_DEPTH}: such a flag breaks only itself (the evaluator isolates the raw
+ * text as `PARSE_ERROR`) instead of every later step that serialises it.
+ */
 export function decodeFlag(text: string): DecodedFlag {
+  let flag: unknown;
   try {
-    return { ok: true, flag: JSON.parse(text) as FlagDefinition };
+    flag = JSON.parse(text);
   } catch (error) {
     return { ok: false, raw: text, problem: error instanceof Error ? error.message : String(error) };
   }
+  if (tooDeep(flag)) {
+    return { ok: false, raw: text, problem: `it is nested deeper than ${MAX_FLAG_JSON_DEPTH} levels` };
+  }
+  return { ok: true, flag: flag as FlagDefinition };
 }
 
 /** Parses an optional JSON object field (set metadata, `$evaluators`); `undefined` when absent. */
@@ -48,17 +78,30 @@ export function emptyDocument(): FlagSetDocument {
  * not be empty nor contain braces.
  */
 export function checkFlagSetId(flagSet: string): void {
-  if (typeof flagSet !== 'string' || flagSet.length === 0 || /[{}]/.test(flagSet)) {
+  if (typeof flagSet !== 'string' || flagSet.length === 0 || /[{}]/.test(flagSet) || !isWellFormed(flagSet)) {
     throw new TypeError(
-      `flag set id ${JSON.stringify(flagSet)} is invalid: it must be a non-empty string without "{" or "}" (it becomes a Redis hash tag)`,
+      `flag set id ${JSON.stringify(flagSet)} is invalid: it must be a non-empty string of well-formed Unicode without "{" or "}" (it becomes a Redis hash tag)`,
     );
   }
 }
 
-/** Refuses an empty or non-string flag key before anything is read. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Is `text` well-formed Unicode (no lone surrogate), so that it survives UTF-8? */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/**
+ * Refuses an empty or non-string flag key, or one that is not well-formed Unicode (a lone
+ * surrogate cannot be stored as UTF-8: one store would mangle it, another refuse it), before
+ * anything is read.
+ */
 export function checkFlagKey(flagKey: string): void {
-  if (typeof flagKey !== 'string' || flagKey.length === 0) {
-    throw new TypeError(`flag key ${JSON.stringify(flagKey)} is invalid: it must be a non-empty string`);
+  if (typeof flagKey !== 'string' || flagKey.length === 0 || !isWellFormed(flagKey)) {
+    throw new TypeError(
+      `flag key ${JSON.stringify(flagKey)} is invalid: it must be a non-empty string of well-formed Unicode`,
+    );
   }
 }
 

@@ -11,13 +11,28 @@ interface RawDocument {
   readonly metadata: string;
 }
 
+let unserializable = 0;
+
+/**
+ * The text a flag is compared by. A value too deep for `JSON.stringify` (which recurses) gets a
+ * text of its own that equals nothing, so it is always recompiled, and the evaluator isolates it:
+ * one hostile flag must not stop the whole set from compiling.
+ */
+function textOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'undefined';
+  } catch {
+    return `\u0000unserializable ${++unserializable}`;
+  }
+}
+
 function rawOf(document: FlagSetDocument): RawDocument {
   const flags = new Map<string, string>();
-  for (const [key, flag] of Object.entries(document.flags ?? {})) flags.set(key, JSON.stringify(flag));
+  for (const [key, flag] of Object.entries(document.flags ?? {})) flags.set(key, textOf(flag));
   return {
     flags,
-    evaluators: JSON.stringify(document.$evaluators ?? null),
-    metadata: JSON.stringify(document.metadata ?? null),
+    evaluators: textOf(document.$evaluators ?? null),
+    metadata: textOf(document.metadata ?? null),
   };
 }
 
@@ -47,14 +62,14 @@ export class IncrementalCompiler {
   }
 
   /**
-   * Applies changed flags (`null`: removed) on top of the last compiled set, for a store that
-   * reads single flags (`FlagStore.loadFlags`). Requires a previous {@link compile}.
+   * Applies changed flags (`null`: removed) on top of the last compiled set: a single-flag entry
+   * of the change feed. Requires a previous {@link compile}.
    */
   patch(flags: Readonly<Record<string, unknown>>, version: number): CompiledFlagSet {
     if (!this.compiled || !this.raw) throw new Error('IncrementalCompiler.patch before compile');
     const changed: Record<string, unknown> = {};
     for (const [key, flag] of Object.entries(flags)) {
-      const text = flag === null || flag === undefined ? undefined : JSON.stringify(flag);
+      const text = flag === null || flag === undefined ? undefined : textOf(flag);
       if (this.raw.flags.get(key) === text) continue;
       if (text === undefined) this.raw.flags.delete(key);
       else this.raw.flags.set(key, text);

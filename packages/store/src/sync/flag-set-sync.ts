@@ -1,18 +1,15 @@
 /**
  * The transport half of the provider: keeps one compiled flag set in step with a `FlagStore`.
- * It loads a consistent snapshot, applies announced changes, and — because pub/sub is lossy
- * across disconnects — compares versions after every reconnect and periodically. It knows nothing
- * about OpenFeature: it reports changes and connection state to a listener.
+ * It loads a consistent snapshot, then follows the set's audit log from the snapshot's position,
+ * applying each entry's after-state in version order. The log is written only by the store's
+ * write path, so nothing a third party publishes can make it skip or invent a change; a gap in
+ * versions, a store that went backwards, or content that differs from what was applied leads to
+ * a full, consistent reload. It knows nothing about OpenFeature: it reports changes and
+ * connection state to a listener.
  */
-import {
-  type CompiledFlagSet,
-  type FlagSetChanges,
-  type FlagSetDocument,
-  compileFlagSet,
-  diffFlagSets,
-} from '@ensign/core';
+import { type CompiledFlagSet, type FlagSetChanges, type FlagSetDocument, diffFlagSets } from '@ensign/core';
 import type { Logger } from '@openfeature/server-sdk';
-import type { FlagSetChangeNotice, FlagSetSnapshot, FlagStore, Subscription } from '../flag-store.js';
+import type { AuditEntry, FlagSetSnapshot, FlagStore, Subscription } from '../flag-store.js';
 import { IncrementalCompiler } from './compile.js';
 import { withTimeout } from './timeout.js';
 
@@ -21,12 +18,12 @@ export type FlagSource = 'store' | 'bootstrap';
 
 /** What {@link FlagSetSync} reports. Listeners must not throw (they are the provider's emitters). */
 export interface FlagSetSyncListener {
-  /** The served flags changed; `changes` names exactly which. Not called while recovering. */
+  /** The served flags changed; `changes` names exactly which. Not called while stale. */
   changed(changes: FlagSetChanges): void;
-  /** The store became unreachable; the last good flags are still served. */
+  /** The store cannot be followed (feed interrupted, reads failing); the last good flags are still served. */
   stale(message: string): void;
   /**
-   * The store is reachable again (or for the first time after `initialize` gave up) and the flags
+   * The store is followed again (or for the first time after `initialize` gave up) and the flags
    * are resynchronised; `changes` covers everything that changed meanwhile (possibly nothing).
    */
   recovered(changes: FlagSetChanges): void;
@@ -36,9 +33,14 @@ export interface FlagSetSyncListener {
 export interface FlagSetSyncOptions {
   store: FlagStore;
   flagSet: string;
-  /** Period of the version check that catches what pub/sub lost. */
+  /** Period of the version check that catches a feed that fell behind or a store that was reset. */
   resyncIntervalMs: number;
-  /** Longest wait for one store call before the check counts as failed. */
+  /** Period of the full content comparison that catches changes made around the write path. */
+  verifyIntervalMs: number;
+  /**
+   * Longest wait for one store call after start, and the bound on catching up: a change the
+   * sync knows of but cannot apply within this time makes it stale.
+   */
   requestTimeoutMs: number;
   logger: Logger;
   listener: FlagSetSyncListener;
@@ -58,6 +60,15 @@ export function flagsChanged(changes: FlagSetChanges): string[] {
   return [...changes.added, ...changes.removed, ...changes.changed];
 }
 
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isDocument(value: unknown): value is FlagSetDocument {
+  const flags = (value as { flags?: unknown } | null)?.flags;
+  return typeof flags === 'object' && flags !== null && !Array.isArray(flags);
+}
+
 /**
  * Keeps `flags` equal to the store's copy of one flag set. `flags` is swapped atomically, so a
  * reader always sees one whole version.
@@ -67,34 +78,41 @@ export class FlagSetSync {
   flags: CompiledFlagSet | undefined;
   /** The store version of `flags`; -1 while serving a bootstrap document. */
   version = -1;
-  /**
-   * The version last read from the store (notices and checks compare against it). It differs
-   * from `version` while the last good flags are kept over an empty set (see `apply`).
-   */
-  private storeVersion = -1;
-  /** The next load compares content even if the version is unchanged (after a reconnect). */
-  private forceCompare = false;
-  /** The next refresh loads the whole set (a version check or reconnect asked for it). */
-  private fullLoadRequested = false;
-  /** Notices not yet applied. */
-  private readonly notices: FlagSetChangeNotice[] = [];
   /** Where `flags` came from. */
   source: FlagSource | undefined;
   /** The last failure of the first sync, for the error `initialize` reports. */
   lastError: unknown;
 
+  /** The store version the followed content belongs to (differs from `version` while last-good flags are kept). */
+  private storeVersion = -1;
+  /** Feed position of `storeVersion`: the follow subscription starts after it. */
+  private position = '';
+  /**
+   * Whether `flags` are exactly the store's content at `storeVersion`, so that the next log entry
+   * can be applied on top of them. False for a bootstrap document, or last-good flags kept over a
+   * store that reads empty: the next entry then triggers a full reload instead.
+   */
+  private inStep = false;
   private state: State = 'idle';
+  /** The change feed reported an interruption and has not resumed. */
+  private feedDown = false;
+  /** The last version check failed. */
+  private checkFailing = false;
   private subscription: Subscription | undefined;
-  private subscribing: Promise<void> | undefined;
-  private refreshRequested = false;
-  private refreshing: Promise<boolean> | undefined;
+  /** Counts follow subscriptions, so entries of a replaced one are ignored. */
+  private generation = 0;
+  private reloading: Promise<void> | undefined;
+  /** A reload was asked for while one ran: run once more (it may predate what asked). */
+  private reloadAgain: { force: boolean } | undefined;
   private checking: Promise<void> | undefined;
-  private recovering: Promise<void> | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private wake: (() => void) | undefined;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  /** Pending waits (retry backoff, catch-up grace), ended at once by `close`. */
+  private readonly sleepers = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
+  /** Entries ignored while a reload ran: the reload must follow the feed again from its snapshot. */
+  private droppedDuringReload = false;
   private firstSync: Promise<void> | undefined;
   private warnedEmpty = false;
+  private notifyScheduled = false;
   /** The flags listeners last heard about: changes are announced relative to these. */
   private announced: CompiledFlagSet | undefined;
 
@@ -106,7 +124,7 @@ export class FlagSetSync {
     this.compiler = new IncrementalCompiler(options.flagSet);
   }
 
-  /** True while connected and in step (not stale, not closed). */
+  /** True while following the store (not stale, not closed). */
   get live(): boolean {
     return this.state === 'live';
   }
@@ -118,9 +136,9 @@ export class FlagSetSync {
   }
 
   /**
-   * Subscribes to the change feed and loads the first snapshot, retrying until it succeeds or
-   * the sync is closed. Resolves once the store's flags are served; never rejects (failed
-   * attempts are logged at debug level and retried).
+   * Loads the first snapshot and follows the change feed from it, retrying until it succeeds or
+   * the sync is closed. Resolves once the store's flags are served; never rejects (failed attempts
+   * are logged at debug level and retried).
    */
   start(): Promise<void> {
     if (this.firstSync) return this.firstSync;
@@ -132,14 +150,17 @@ export class FlagSetSync {
   /** Stops the timers and the subscription; `flags` stays readable. */
   async close(): Promise<void> {
     this.state = 'closed';
-    if (this.timer) clearInterval(this.timer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    // A first sync waiting to retry ends now (and `start()` resolves).
-    this.wake?.();
-    this.timer = undefined;
-    this.retryTimer = undefined;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    // A sync waiting to retry ends now (and `start()` resolves).
+    for (const sleeper of this.sleepers) {
+      clearTimeout(sleeper.timer);
+      sleeper.wake();
+    }
+    this.sleepers.clear();
     const subscription = this.subscription;
     this.subscription = undefined;
+    this.generation++;
     if (subscription) await subscription.unsubscribe().catch(() => {});
   }
 
@@ -147,158 +168,195 @@ export class FlagSetSync {
     return this.state === 'closed';
   }
 
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const sleeper = {
+        timer: setTimeout(() => {
+          this.sleepers.delete(sleeper);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      sleeper.timer.unref?.();
+      this.sleepers.add(sleeper);
+    });
+  }
+
   private async syncUntilDone(): Promise<void> {
     let delayMs = 50;
     for (;;) {
       if (this.closed) return;
       try {
-        await this.ensureSubscribed();
-        await this.refresh({ initial: true });
+        const snapshot = await this.options.store.load(this.options.flagSet);
+        if (this.closed) return;
+        this.applySnapshot(snapshot, false);
+        await this.follow(snapshot.position);
         break;
       } catch (error) {
         if (this.closed) return;
         this.lastError = error;
         this.options.logger.debug(`flag set "${this.options.flagSet}": first sync failed, retrying:`, error);
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          this.retryTimer = setTimeout(resolve, delayMs);
-          this.retryTimer.unref?.();
-        });
-        this.wake = undefined;
+        await this.sleep(delayMs);
         delayMs = Math.min(delayMs * 2, this.options.resyncIntervalMs);
       }
     }
     if (this.closed) return;
     this.state = 'live';
-    this.timer = setInterval(() => void this.check(), this.options.resyncIntervalMs);
-    this.timer.unref?.();
+    this.every(this.options.resyncIntervalMs, () => void this.check());
+    this.every(this.options.verifyIntervalMs, () => void this.reload({ force: true }).catch(() => {}));
     // The first snapshot replaces a bootstrap document: announce what it changed.
-    this.notify(this.takeUnannounced());
+    this.notify();
+    if (this.feedDown) this.markStale('change feed interrupted');
   }
 
-  /** What changed since listeners last heard, and marks the current flags as announced. */
-  private takeUnannounced(): FlagSetChanges {
-    const changes = this.announced && this.flags ? diffFlagSets(this.announced, this.flags) : NO_CHANGES;
-    this.announced = this.flags;
-    return changes;
+  private every(ms: number, run: () => void): void {
+    const timer = setInterval(run, ms);
+    timer.unref?.();
+    this.timers.push(timer);
   }
 
-  private ensureSubscribed(): Promise<void> {
-    if (this.subscription) return Promise.resolve();
-    this.subscribing ??= this.options.store
-      .subscribe(this.options.flagSet, (notice) => this.onNotice(notice), {
-        onInterrupt: (error) =>
-          this.onConnectionDown(`change feed interrupted${error ? ` (${error.message})` : ''}`),
-        onResume: () => this.onFeedResumed(),
-      })
-      .then(
-        async (subscription) => {
-          if (this.closed) await subscription.unsubscribe().catch(() => {});
-          else this.subscription = subscription;
+  /** (Re)starts following the feed after `position`, replacing any earlier subscription. */
+  private async follow(position: string): Promise<void> {
+    const generation = ++this.generation;
+    const previous = this.subscription;
+    this.subscription = undefined;
+    if (previous) await previous.unsubscribe().catch(() => {});
+    let subscription: Subscription;
+    try {
+      subscription = await this.options.store.follow(
+        this.options.flagSet,
+        position,
+        (entry) => {
+          if (generation === this.generation) this.onEntry(entry);
         },
-        (error: unknown) => {
-          throw new Error(`could not subscribe to flag set "${this.options.flagSet}"`, { cause: error });
+        {
+          onInterrupt: (error) => {
+            if (generation === this.generation) this.onFeedInterrupted(error);
+          },
+          onResume: () => {
+            if (generation === this.generation) this.onFeedResumed();
+          },
         },
-      )
-      .finally(() => {
-        this.subscribing = undefined;
-      });
-    return this.subscribing;
-  }
-
-  private onNotice(notice: FlagSetChangeNotice): void {
-    if (this.closed || notice.flagSet !== this.options.flagSet) return;
-    if (notice.version === this.storeVersion) return;
-    this.notices.push(notice);
-    this.refresh({ fromNotice: true }).catch((error: unknown) => {
-      // The periodic check retries; one line, details at debug level.
-      this.options.logger.debug(`flag set "${this.options.flagSet}": refresh after a notice failed:`, error);
-    });
-  }
-
-  /**
-   * Loads the snapshot and swaps it in; one load at a time, and a request made during a load
-   * triggers one more load after it (so the last announced change is always fetched).
-   * Resolves with whether the flags changed since the call.
-   */
-  private refresh(mode: { initial?: boolean; force?: boolean; fromNotice?: boolean } = {}): Promise<boolean> {
-    this.refreshRequested = true;
-    if (mode.force) this.forceCompare = true;
-    if (!mode.fromNotice) this.fullLoadRequested = true;
-    const initial = mode.initial ?? false;
-    this.refreshing ??= this.refreshLoop(initial).finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
-  }
-
-  private async refreshLoop(initial: boolean): Promise<boolean> {
-    let changedAny = false;
-    while (this.refreshRequested && !this.closed) {
-      this.refreshRequested = false;
-      const notices = this.notices.splice(0);
-      const full = this.fullLoadRequested || this.forceCompare;
-      this.fullLoadRequested = false;
-      if (!full) {
-        const outcome = await this.applyNotices(notices);
-        if (outcome !== 'reload') {
-          if (outcome === 'changed') changedAny = true;
-          continue;
-        }
-      }
-      const snapshot = await withTimeout(
-        this.options.store.load(this.options.flagSet),
-        initial ? Number.POSITIVE_INFINITY : this.options.requestTimeoutMs,
-        () =>
-          `loading flag set "${this.options.flagSet}" took longer than ${this.options.requestTimeoutMs} ms`,
       );
-      if (this.closed) break;
-      if (this.apply(snapshot)) changedAny = true;
+    } catch (error) {
+      throw new Error(`could not follow the change feed of flag set "${this.options.flagSet}"`, {
+        cause: error,
+      });
     }
-    return changedAny;
+    if (this.closed || generation !== this.generation) {
+      await subscription.unsubscribe().catch(() => {});
+      return;
+    }
+    this.subscription = subscription;
+  }
+
+  /** One entry of the audit log: applied on top of the served flags when it is the next version. */
+  private onEntry(entry: AuditEntry): void {
+    if (this.closed || entry.flagSet !== this.options.flagSet) return;
+    if (this.reloading) {
+      this.droppedDuringReload = true;
+      return;
+    }
+    if (!this.inStep) {
+      void this.reload({ force: true });
+      return;
+    }
+    if (entry.version <= this.storeVersion) {
+      // An entry after our position with a version we already hold: the store was reset (a Redis
+      // restarted without its data) or its log rewritten. Compare content.
+      this.options.logger.warn(
+        `flag set "${this.options.flagSet}": the store wrote version ${entry.version} after version ${this.storeVersion}; reloading`,
+      );
+      void this.reload({ force: true });
+      return;
+    }
+    if (entry.version !== this.storeVersion + 1) {
+      this.options.logger.debug(
+        `flag set "${this.options.flagSet}": versions ${this.storeVersion + 1}..${entry.version - 1} are not in the log (trimmed?); reloading`,
+      );
+      void this.reload({ force: false });
+      return;
+    }
+    let next: CompiledFlagSet;
+    try {
+      if (entry.flagKey !== undefined) {
+        next = this.compiler.patch({ [entry.flagKey]: entry.after }, entry.version);
+      } else if (isDocument(entry.after)) {
+        next = this.compile(entry.after, entry.version, 'store');
+      } else {
+        throw new Error(`entry ${entry.id} holds no flag-set document`);
+      }
+    } catch (error) {
+      this.options.logger.debug(
+        `flag set "${this.options.flagSet}": cannot apply log entry ${entry.id}:`,
+        error,
+      );
+      void this.reload({ force: true });
+      return;
+    }
+    this.warnIssues(this.flags, next, 'store');
+    this.install(next, entry.version, 'store');
+    this.storeVersion = entry.version;
+    this.position = entry.id;
+    this.scheduleNotify();
   }
 
   /**
-   * Applies single-flag notices by reading only those flags (`FlagStore.loadFlags`), when they
-   * follow the served version without a gap; `'reload'` when a full load is needed instead.
+   * Loads the whole set, swaps it in and follows the feed from its position; retried with backoff
+   * until it succeeds. A reload that fails (or takes longer than `requestTimeoutMs`) makes the
+   * sync stale; the one that succeeds recovers it. `force` compares content even when the version
+   * is unchanged (after a reconnect, and on the periodic content check).
    */
-  private async applyNotices(notices: FlagSetChangeNotice[]): Promise<'changed' | 'unchanged' | 'reload'> {
-    const store = this.options.store;
-    if (!store.loadFlags || !this.flags || this.source !== 'store' || this.version !== this.storeVersion) {
-      return 'reload';
+  private reload(mode: { force: boolean }): Promise<void> {
+    if (this.reloading) {
+      this.reloadAgain = { force: mode.force || (this.reloadAgain?.force ?? false) };
+      return this.reloading;
     }
-    const fresh = notices.filter((n) => n.version > this.storeVersion).sort((a, b) => a.version - b.version);
-    if (fresh.length === 0) return 'unchanged';
-    const keys = new Set<string>();
-    let expected = this.storeVersion + 1;
-    for (const notice of fresh) {
-      if (notice.version !== expected || !notice.flagKeys) return 'reload';
-      for (const key of notice.flagKeys) keys.add(key);
-      expected++;
-    }
-    const part = await withTimeout(
-      store.loadFlags(this.options.flagSet, [...keys]),
-      this.options.requestTimeoutMs,
-      () => `reading flags of "${this.options.flagSet}" took longer than ${this.options.requestTimeoutMs} ms`,
-    );
-    if (this.closed) return 'unchanged';
-    // Another write landed meanwhile (its notice is on the way) or one was missed: reload.
-    if (part.version !== expected - 1 || this.version !== this.storeVersion) return 'reload';
-    this.storeVersion = part.version;
-    const previous = this.flags;
-    const next = this.compiler.patch(part.flags, part.version);
-    this.warnIssues(previous, next, 'store');
-    const changes = this.install(next, part.version, 'store');
-    if (this.state === 'live') this.notify(this.takeUnannounced());
-    return changeCount(changes) > 0 ? 'changed' : 'unchanged';
+    this.reloading = this.runReload(mode).finally(() => {
+      this.reloading = undefined;
+      const again = this.reloadAgain;
+      this.reloadAgain = undefined;
+      if (again && !this.closed) void this.reload(again);
+      else this.maybeRecover();
+    });
+    return this.reloading;
   }
 
-  /** Swaps a snapshot in; returns whether any flag changed (and notifies unless recovering). */
-  private apply(snapshot: FlagSetSnapshot): boolean {
-    const force = this.forceCompare;
-    this.forceCompare = false;
-    if (!force && snapshot.version === this.storeVersion) return false;
-    this.storeVersion = snapshot.version;
+  private async runReload(mode: { force: boolean }): Promise<void> {
+    let delayMs = 50;
+    for (;;) {
+      if (this.closed) return;
+      try {
+        const snapshot = await withTimeout(
+          this.options.store.load(this.options.flagSet),
+          this.options.requestTimeoutMs,
+          () =>
+            `loading flag set "${this.options.flagSet}" took longer than ${this.options.requestTimeoutMs} ms`,
+        );
+        if (this.closed) return;
+        const followedFrom = this.position;
+        this.applySnapshot(snapshot, mode.force);
+        // Follow from the snapshot unless the subscription is exactly there already: entries it
+        // delivered during the load were ignored, and ones older than the snapshot must not come.
+        if (this.droppedDuringReload || followedFrom !== snapshot.position || !this.subscription) {
+          this.droppedDuringReload = false;
+          this.position = snapshot.position;
+          await this.follow(snapshot.position);
+        }
+        return;
+      } catch (error) {
+        if (this.closed) return;
+        this.markStale(`flag store unreachable: ${describeError(error)}`);
+        this.options.logger.debug(`flag set "${this.options.flagSet}": reload failed, retrying:`, error);
+        await this.sleep(delayMs);
+        delayMs = Math.min(delayMs * 2, this.options.resyncIntervalMs);
+      }
+    }
+  }
+
+  /** Swaps a snapshot in; returns whether the served state moved to it. */
+  private applySnapshot(snapshot: FlagSetSnapshot, force: boolean): boolean {
+    if (!force && this.inStep && snapshot.version === this.storeVersion) return false;
     const flagCount = Object.keys(snapshot.document.flags ?? {}).length;
     if (snapshot.version === 0 && flagCount === 0 && this.flags && this.flags.size > 0) {
       // A set at version 0 was never written, or its keys were lost (a Redis restarted without
@@ -310,7 +368,10 @@ export class FlagSetSync {
         );
         this.warnedEmpty = true;
       }
-      return false;
+      this.storeVersion = 0;
+      this.position = snapshot.position;
+      this.inStep = false;
+      return true;
     }
     this.warnedEmpty = false;
     let next: CompiledFlagSet;
@@ -319,14 +380,23 @@ export class FlagSetSync {
     } catch (error) {
       this.options.logger.error(
         `flag set "${this.options.flagSet}" version ${snapshot.version} is not a flag set; keeping version ${this.version}:`,
-        error instanceof Error ? error.message : error,
+        describeError(error),
       );
       return false;
     }
+    const sameVersion = this.inStep && snapshot.version === this.storeVersion;
     const changes = this.install(next, snapshot.version, 'store');
-    // While syncing or stale, changes pile up and are announced at once when live again.
-    if (this.state === 'live') this.notify(this.takeUnannounced());
-    return changeCount(changes) > 0;
+    if (sameVersion && changeCount(changes) > 0) {
+      this.options.logger.warn(
+        `flag set "${this.options.flagSet}" changed at version ${snapshot.version} without a write through the store ` +
+          `(edited by hand?): ${flagsChanged(changes).join(', ')}; serving what is stored`,
+      );
+    }
+    this.storeVersion = snapshot.version;
+    this.position = snapshot.position;
+    this.inStep = true;
+    this.scheduleNotify();
+    return true;
   }
 
   private compile(document: FlagSetDocument, version: number, source: FlagSource): CompiledFlagSet {
@@ -368,11 +438,29 @@ export class FlagSetSync {
     return changes;
   }
 
-  private notify(changes: FlagSetChanges): void {
+  /** Announces what changed once the current burst of entries is applied (one event per batch). */
+  private scheduleNotify(): void {
+    if (this.notifyScheduled || this.state !== 'live') return;
+    this.notifyScheduled = true;
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      if (this.state === 'live') this.notify();
+    });
+  }
+
+  /** Tells listeners what changed since they last heard, and marks the current flags as announced. */
+  private notify(): void {
+    const changes = this.takeUnannounced();
     if (changeCount(changes) > 0) this.options.listener.changed(changes);
   }
 
-  /** The periodic version check; also the recovery path for stores without connection events. */
+  private takeUnannounced(): FlagSetChanges {
+    const changes = this.announced && this.flags ? diffFlagSets(this.announced, this.flags) : NO_CHANGES;
+    this.announced = this.flags;
+    return changes;
+  }
+
+  /** The periodic version check: catches a feed that fell behind and a store that went back. */
   private check(): Promise<void> {
     this.checking ??= this.runCheck().finally(() => {
       this.checking = undefined;
@@ -381,7 +469,7 @@ export class FlagSetSync {
   }
 
   private async runCheck(): Promise<void> {
-    if (this.closed || this.recovering) return;
+    if (this.closed || this.reloading) return;
     let version: number;
     try {
       version = await withTimeout(
@@ -390,65 +478,52 @@ export class FlagSetSync {
         () => `the version check took longer than ${this.options.requestTimeoutMs} ms`,
       );
     } catch (error) {
-      this.onConnectionDown(`flag store unreachable: ${describeError(error)}`);
+      this.checkFailing = true;
+      this.markStale(`flag store unreachable: ${describeError(error)}`);
       return;
     }
+    this.checkFailing = false;
     if (this.closed) return;
-    if (this.state === 'stale') {
-      // The store answers again (its feed may not report resumption, or reported it too early).
-      await this.recover();
-      return;
+    if (version < this.storeVersion) {
+      await this.reload({ force: true });
+    } else if (version > this.storeVersion) {
+      // The feed normally delivers within milliseconds; give it the catch-up bound, then reload.
+      await this.sleep(this.options.requestTimeoutMs);
+      if (!this.closed && this.storeVersion < version) {
+        this.options.logger.debug(
+          `flag set "${this.options.flagSet}": version ${version} in the store, ${this.storeVersion} applied; reloading`,
+        );
+        await this.reload({ force: false });
+      }
+    } else if (this.state === 'stale') {
+      await this.reload({ force: true });
     }
-    if (version !== this.storeVersion) {
-      this.options.logger.debug(
-        `flag set "${this.options.flagSet}": version ${version} in the store, ${this.version} served; resynchronising`,
-      );
-      await this.refresh().catch((error: unknown) => {
-        this.options.logger.debug(`flag set "${this.options.flagSet}": resync failed:`, error);
-      });
-    }
+    this.maybeRecover();
   }
 
-  private onConnectionDown(message: string): void {
+  private onFeedInterrupted(error?: Error): void {
+    this.feedDown = true;
+    this.markStale(`change feed interrupted${error ? ` (${error.message})` : ''}`);
+  }
+
+  /** The feed reads again: the store may have restarted empty meanwhile, so compare content. */
+  private onFeedResumed(): void {
+    this.feedDown = false;
+    if (this.state === 'stale' || this.state === 'live') void this.reload({ force: true });
+  }
+
+  private markStale(message: string): void {
     if (this.state !== 'live') return;
     this.state = 'stale';
     this.options.logger.error(`flag set "${this.options.flagSet}": ${message}; serving the last good flags`);
     this.options.listener.stale(message);
   }
 
-  /** Notices may have been lost while the feed was down: recover, or compare versions now. */
-  private onFeedResumed(): void {
-    if (this.state === 'stale') void this.recover();
-    else if (this.state === 'live') void this.check();
-  }
-
-  /** Resynchronises after a disconnect, then reports READY with everything that changed meanwhile. */
-  private recover(): Promise<void> {
-    this.recovering ??= this.runRecovery().finally(() => {
-      this.recovering = undefined;
-    });
-    return this.recovering;
-  }
-
-  private async runRecovery(): Promise<void> {
-    try {
-      await this.ensureSubscribed();
-      // Load again even if a load is under way (it may predate the reconnect), and compare
-      // content, not only versions: a Redis restarted empty counts versions from 0 again.
-      if (this.refreshing) await this.refreshing.catch(() => {});
-      await this.refresh({ force: true });
-    } catch (error) {
-      this.options.logger.debug(`flag set "${this.options.flagSet}": resync after reconnect failed:`, error);
-      return;
-    }
-    if (this.state !== 'stale') return;
+  /** Back to live once the feed reads and the store answers; announces what changed meanwhile. */
+  private maybeRecover(): void {
+    if (this.state !== 'stale' || this.feedDown || this.checkFailing || this.reloading) return;
     this.state = 'live';
-    const changes = this.takeUnannounced();
     this.options.logger.info(`flag set "${this.options.flagSet}": back in step at version ${this.version}`);
-    this.options.listener.recovered(changes);
+    this.options.listener.recovered(this.takeUnannounced());
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -6,9 +6,10 @@
 import { type FlagDefinition, type FlagSetDocument, FlagSetValidationError } from '@ensign/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  type FlagSetChangeNotice,
+  type AuditEntry,
   type FlagStore,
   HistoryUnavailableError,
+  InvalidArgumentError,
   MissingFlagError,
   VersionConflictError,
 } from '../index.js';
@@ -73,7 +74,7 @@ export function testFlagStore(
     it('reads a set never written as version 0 and empty', async () => {
       const s = await store();
       const set = newSet('empty');
-      expect(await s.load(set)).toEqual({ flagSet: set, version: 0, document: { flags: {} } });
+      expect(await s.load(set)).toEqual({ flagSet: set, version: 0, document: { flags: {} }, position: '' });
       expect(await s.version(set)).toBe(0);
       expect(await s.history(set)).toEqual([]);
     });
@@ -116,21 +117,16 @@ export function testFlagStore(
       expect((await s.history(set))[0]!.actor).toBe('unknown');
     });
 
-    it('loads some flags with the version they belong to', async () => {
+    it('gives each snapshot the feed position of its version', async () => {
       const s = await store();
-      const set = newSet('part');
-      expect(await s.loadFlags!(set, ['a'])).toEqual({ flagSet: set, version: 0, flags: { a: null } });
+      const set = newSet('position');
+      expect((await s.load(set)).position).toBe('');
       await s.putFlag(set, 'a', boolFlag());
-      await s.putFlag(set, 'b', boolFlag('on'));
-      expect(await s.loadFlags!(set, ['b', 'a', 'zz'])).toEqual({
-        flagSet: set,
-        version: 2,
-        flags: { a: boolFlag(), b: boolFlag('on'), zz: null },
-      });
-      expect(await s.loadFlags!(set, [])).toEqual({ flagSet: set, version: 2, flags: {} });
-      const part = await s.loadFlags!(set, ['a']);
-      (part.flags.a as FlagDefinition).state = 'DISABLED';
-      expect((await s.load(set)).document.flags.a).toEqual(boolFlag());
+      const first = await s.load(set);
+      const [entry] = await s.history(set, { limit: 1 });
+      expect(first.position).toBe(entry!.id);
+      await s.putFlag(set, 'b', boolFlag());
+      expect((await s.load(set)).position).not.toBe(first.position);
     });
 
     it('patches top-level fields, removing those set to null', async () => {
@@ -360,7 +356,7 @@ export function testFlagStore(
       expect((await s.load(set)).document).toEqual({ flags: {} });
       expect(await s.version(set)).toBe(9);
       await expect(s.revert(set, 10)).rejects.toBeInstanceOf(HistoryUnavailableError);
-      await expect(s.revert(set, -1)).rejects.toBeInstanceOf(HistoryUnavailableError);
+      await expect(s.revert(set, -1)).rejects.toBeInstanceOf(InvalidArgumentError);
       expect(await s.version(set)).toBe(9);
     });
 
@@ -376,50 +372,186 @@ export function testFlagStore(
       expect((await s.history(set)).length).toBeLessThan(40);
     });
 
-    it('announces every write to subscribers of that set, in order, until they unsubscribe', async () => {
+    it('follows every write after a position, in order, with its after-state, until unsubscribed', async () => {
       const s = await store();
       const set = newSet('feed');
       const other = newSet('feed-other');
-      const notices: FlagSetChangeNotice[] = [];
-      const otherNotices: FlagSetChangeNotice[] = [];
-      const sub = await s.subscribe(set, (n) => notices.push(n));
-      const otherSub = await s.subscribe(other, (n) => otherNotices.push(n));
-      await s.putFlag(set, 'a', boolFlag());
+      const entries: AuditEntry[] = [];
+      const otherEntries: AuditEntry[] = [];
+      const sub = await s.follow(set, (await s.load(set)).position, (e) => entries.push(e));
+      const otherSub = await s.follow(other, '', (e) => otherEntries.push(e));
+      await s.putFlag(set, 'a', boolFlag(), { actor: 'alice', reason: 'launch' });
       await s.patchFlag(set, 'a', { state: 'DISABLED' });
       await s.replaceFlagSet(set, { flags: {} });
       await s.revert(set, 1);
       await s.putFlag(set, 'b', boolFlag());
       await s.deleteFlag(set, 'b');
-      await eventually(() => notices.length === 6, 'six notices');
-      expect(notices).toEqual([
-        { flagSet: set, version: 1, operation: 'put', flagKeys: ['a'] },
-        { flagSet: set, version: 2, operation: 'patch', flagKeys: ['a'] },
-        { flagSet: set, version: 3, operation: 'replace' },
-        { flagSet: set, version: 4, operation: 'revert' },
-        { flagSet: set, version: 5, operation: 'put', flagKeys: ['b'] },
-        { flagSet: set, version: 6, operation: 'delete', flagKeys: ['b'] },
+      await eventually(() => entries.length === 6, 'six entries');
+      expect(entries.map((e) => [e.version, e.operation, e.flagKey])).toEqual([
+        [1, 'put', 'a'],
+        [2, 'patch', 'a'],
+        [3, 'replace', undefined],
+        [4, 'revert', undefined],
+        [5, 'put', 'b'],
+        [6, 'delete', 'b'],
       ]);
-      expect(otherNotices).toEqual([]);
+      expect(entries[0]).toMatchObject({ flagSet: set, actor: 'alice', reason: 'launch', after: boolFlag() });
+      expect(entries[1]!.after).toEqual({ ...boolFlag(), state: 'DISABLED' });
+      expect(entries[2]!.after).toEqual({ flags: {} });
+      expect(entries[3]!.after).toEqual({ flags: { a: boolFlag() } });
+      expect(entries[5]!.after).toBeNull();
+      expect(entries).toEqual((await s.history(set)).reverse());
+      expect(otherEntries).toEqual([]);
       await sub.unsubscribe();
       await s.putFlag(other, 'x', boolFlag());
       await s.putFlag(set, 'c', boolFlag());
-      await eventually(() => otherNotices.length === 1, 'a notice on the other set');
-      expect(notices).toHaveLength(6);
+      await eventually(() => otherEntries.length === 1, 'an entry on the other set');
+      expect(entries).toHaveLength(6);
       await otherSub.unsubscribe();
+    });
+
+    it('follows from a snapshot or an entry: what came before is not delivered, what came after is', async () => {
+      const s = await store();
+      const set = newSet('catch-up');
+      await s.putFlag(set, 'a', boolFlag());
+      await s.putFlag(set, 'b', boolFlag());
+      const snapshot = await s.load(set);
+      await s.putFlag(set, 'c', boolFlag());
+      await s.putFlag(set, 'd', boolFlag());
+      const fromSnapshot: number[] = [];
+      const a = await s.follow(set, snapshot.position, (e) => fromSnapshot.push(e.version));
+      const [, third] = (await s.history(set)).reverse().slice(1);
+      const fromEntry: number[] = [];
+      const b = await s.follow(set, third!.id, (e) => fromEntry.push(e.version));
+      const fromStart: number[] = [];
+      const c = await s.follow(set, '', (e) => fromStart.push(e.version));
+      await s.putFlag(set, 'e', boolFlag());
+      await eventually(
+        () => fromSnapshot.length === 3 && fromEntry.length === 2 && fromStart.length === 5,
+        'catch-up',
+      );
+      expect(fromSnapshot).toEqual([3, 4, 5]);
+      expect(fromEntry).toEqual([4, 5]);
+      expect(fromStart).toEqual([1, 2, 3, 4, 5]);
+      await Promise.all([a.unsubscribe(), b.unsubscribe(), c.unsubscribe()]);
+    });
+
+    it('follows from a position the log no longer holds by starting at the oldest entry kept (a visible gap)', async () => {
+      const s = await open({ maxLogLength: 10 });
+      const set = newSet('trimmed');
+      await s.putFlag(set, 'a', boolFlag());
+      const old = (await s.load(set)).position;
+      for (let i = 0; i < 40; i++) await s.putFlag(set, 'a', boolFlag(i % 2 ? 'on' : 'off'));
+      const versions: number[] = [];
+      const sub = await s.follow(set, old, (e) => versions.push(e.version));
+      await s.putFlag(set, 'b', boolFlag());
+      await eventually(() => versions.at(-1) === 42, 'the newest entry');
+      expect(versions[0]).toBeGreaterThan(2);
+      expect(versions).toEqual(Array.from({ length: versions.length }, (_, i) => versions[0]! + i));
+      await sub.unsubscribe();
     });
 
     it('a listener that throws does not stop the others', async () => {
       const s = await store();
       const set = newSet('throws');
       const got: number[] = [];
-      const a = await s.subscribe(set, () => {
+      const a = await s.follow(set, '', () => {
         throw new Error('listener failure (expected in this test)');
       });
-      const b = await s.subscribe(set, (n) => got.push(n.version));
+      const b = await s.follow(set, '', (e) => got.push(e.version));
       await s.putFlag(set, 'a', boolFlag());
-      await eventually(() => got.length === 1, 'the second listener');
+      await s.putFlag(set, 'b', boolFlag());
+      await eventually(() => got.length === 2, 'the second listener');
       await a.unsubscribe();
       await b.unsubscribe();
+    });
+
+    it('refuses malformed arguments before anything is read or written, naming the argument', async () => {
+      const s = await store();
+      const set = newSet('arguments');
+      await s.putFlag(set, 'a', boolFlag());
+      const refusals: [Promise<unknown>, RegExp][] = [
+        [s.patchFlag(set, 'a', 'xy' as never), /patchFlag: patch must be an object/],
+        [s.patchFlag(set, 'a', 5 as never), /patch must be an object/],
+        [s.patchFlag(set, 'a', [] as never), /patch must be an object.*array/],
+        [s.patchFlag(set, 'a', true as never), /patch must be an object/],
+        [s.patchFlag(set, 'a', {}), /patch changes nothing/],
+        [s.patchFlag(set, 'a', { sate: 'DISABLED' } as never), /patch\.sate is not a flag field/],
+        [s.patchFlag(set, 'a', { state: 'OFF' } as never), /patch\.state must be 'ENABLED' or 'DISABLED'/],
+        [s.patchFlag(set, 'a', { variants: null } as never), /patch\.variants must be an object/],
+        [
+          s.patchFlag(set, 'a', { state: 'DISABLED' }, { reason: null } as never),
+          /options\.reason must be a string/,
+        ],
+        [
+          s.patchFlag(set, 'a', { state: 'DISABLED' }, { actor: 5 } as never),
+          /options\.actor must be a string/,
+        ],
+        [s.patchFlag(set, 'a', { state: 'DISABLED' }, { actor: '' }), /options\.actor must not be empty/],
+        [
+          s.patchFlag(set, 'a', { state: 'DISABLED' }, { expectedVerison: 1 } as never),
+          /options\.expectedVerison is not a write option/,
+        ],
+        [
+          s.patchFlag(set, 'a', { state: 'DISABLED' }, { expectedVersion: 1.5 }),
+          /expectedVersion must be a non-negative integer/,
+        ],
+        [s.patchFlag(set, 'a', { state: 'DISABLED' }, { reason: 'x\uD800' }), /well-formed Unicode/],
+        [s.patchFlag(set, 'a', { state: 'DISABLED' }, 'alice' as never), /options must be an object/],
+        [s.putFlag(set, 'b', null as never), /putFlag: flag must be a flag object/],
+        [s.putFlag(set, 'b', [] as never), /flag must be a flag object/],
+        [s.replaceFlagSet(set, null as never), /replaceFlagSet: document must be a flag-set document/],
+        [s.replaceFlagSet(set, { flags: [] } as never), /document\.flags must be an object/],
+        [s.revert(set, Number.NaN), /revert: version must be a non-negative integer/],
+        [s.revert(set, -1), /version must be a non-negative integer/],
+      ];
+      for (const [attempt, message] of refusals) {
+        const error = await attempt.catch((e: unknown) => e);
+        expect(error, String(message)).toBeInstanceOf(InvalidArgumentError);
+        expect((error as Error).message).toMatch(message);
+      }
+      await expect(s.patchFlag(null as never, 'a', { state: 'DISABLED' })).rejects.toThrow(
+        /flag set id null is invalid/,
+      );
+      await expect(s.patchFlag(set, null as never, { state: 'DISABLED' })).rejects.toThrow(
+        /flag key null is invalid/,
+      );
+      expect(await s.version(set)).toBe(1);
+      expect(await s.history(set)).toHaveLength(1);
+    });
+
+    it('refuses a flag key or set id that is not well-formed Unicode, in every store alike', async () => {
+      const s = await store();
+      const set = newSet('surrogate');
+      await expect(s.putFlag(set, 'bad\uD800', boolFlag())).rejects.toThrow(
+        /flag key .* well-formed Unicode/,
+      );
+      await expect(s.putFlag(set, '\uDC00x', boolFlag())).rejects.toThrow(/well-formed Unicode/);
+      await expect(s.putFlag(`${set}\uD800`, 'a', boolFlag())).rejects.toThrow(/flag set id .* well-formed/);
+      await s.putFlag(set, 'ok-\u{1F680}', boolFlag());
+      expect(Object.keys((await s.load(set)).document.flags)).toEqual(['ok-\u{1F680}']);
+    });
+
+    it('refuses input nested far too deep with a validation error, not a stack overflow', async () => {
+      const s = await store();
+      const set = newSet('deep');
+      await s.putFlag(set, 'a', boolFlag());
+      let rule: Record<string, unknown> = { var: 'x' };
+      for (let i = 0; i < 100_000; i++) rule = { '!': [rule] };
+      const deepFlag = { ...boolFlag(), targeting: rule } as FlagDefinition;
+      for (const attempt of [
+        s.putFlag(set, 'deep', deepFlag),
+        s.patchFlag(set, 'a', { targeting: rule as never }),
+        s.replaceFlagSet(set, { flags: { deep: deepFlag } }),
+      ]) {
+        const error = await attempt.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(FlagSetValidationError);
+        expect((error as FlagSetValidationError).issues[0]).toMatchObject({
+          path: expect.stringMatching(/^\/flags\/(deep|a)$/),
+          message: expect.stringMatching(/nested deeper than/),
+        });
+      }
+      expect(await s.version(set)).toBe(1);
     });
 
     it('hands out copies: callers cannot change stored state', async () => {
@@ -448,11 +580,8 @@ export function testFlagStore(
         ...boolFlag(),
         state: 'DISABLED',
       });
-      const part = await s.loadFlags!(set, ['__proto__']);
-      expect(Object.getOwnPropertyDescriptor(part.flags, '__proto__')?.value).toEqual({
-        ...boolFlag(),
-        state: 'DISABLED',
-      });
+      const [patched] = await s.history(set, { limit: 1 });
+      expect(patched).toMatchObject({ flagKey: '__proto__', after: { ...boolFlag(), state: 'DISABLED' } });
       await s.revert(set, 1);
       expect(Object.keys((await s.load(set)).document.flags)).toEqual(['__proto__']);
       await s.deleteFlag(set, '__proto__');
