@@ -6,7 +6,7 @@
  * strings themselves are never kept: each triple is remembered as a 53-bit hash of (flag, variant,
  * targeting key), seeded at random per process, mapped to the time it was last reported. An entry costs the same few tens of
  * bytes whether the key has 10 characters or 100,000, and at most `maxEntries` are kept, so the
- * memory is bounded in bytes. When full, the triple *reported* longest ago is forgotten first
+ * memory is bounded in bytes. When full, the triples *reported* longest ago are forgotten first
  * (insertion order of a `Map`, refreshed on every report): those are the closest to expiring, and
  * forgetting one only ever costs one extra exposure.
  *
@@ -60,11 +60,24 @@ export class ExposureDeduper {
       this.reported.delete(key);
     }
     this.reported.set(key, since);
-    if (this.reported.size > this.maxEntries) {
-      const oldest = this.reported.keys().next();
-      if (!oldest.done) this.reported.delete(oldest.value);
-    }
+    if (this.reported.size > this.maxEntries) this.evict();
     return true;
+  }
+
+  /**
+   * Forgets the oldest reports, down to 1/64 below the bound. In batches because a V8 `Map` keeps
+   * deleted entries as holes until it next rehashes, and a fresh `keys()` iterator walks every
+   * hole at the front: evicting one entry per insert made each new exposure cost a scan of up to
+   * half the table (about 25 µs at 50,000 entries).
+   */
+  private evict(): void {
+    const target = this.maxEntries - Math.floor(this.maxEntries / 64);
+    const keys = this.reported.keys();
+    while (this.reported.size > target) {
+      const oldest = keys.next();
+      if (oldest.done) break;
+      this.reported.delete(oldest.value);
+    }
   }
 
   clear(): void {
