@@ -350,7 +350,20 @@ export class RedisFlagStore extends BaseFlagStore {
     else transaction.hget(keys.defs, flagKey);
     const results = await this.guard(flagSet, 'read', () => transaction.exec());
     if (!results) throw new FlagStoreError(flagSet, `reading flag set "${flagSet}" was aborted`);
-    for (const [error] of results) if (error) throw error;
+    results.forEach(([error], i) => {
+      if (!error) return;
+      if (/^WRONGTYPE/.test(error.message)) {
+        const key = i === 0 ? keys.meta : keys.defs;
+        throw new FlagStoreError(
+          flagSet,
+          `cannot read flag set "${flagSet}": key ${key} is not a hash (changed by hand?)`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    });
     const meta = (results[0]![1] ?? {}) as Record<string, string>;
     if (flagKey === undefined) return { meta, defs: (results[1]![1] ?? {}) as Record<string, string> };
     const text = results[1]![1] as string | null;
