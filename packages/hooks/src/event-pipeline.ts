@@ -178,7 +178,7 @@ export class EventPipeline {
     if (waiting >= this.maxQueueSize) return this.dropFull();
     const key = event.targetingKey;
     if (key !== undefined && key.length > this.maxTargetingKeyLength) {
-      event = { ...event, targetingKey: boundedTargetingKey(key, this.maxTargetingKeyLength) };
+      event = { ...event, targetingKey: this.boundedTargetingKey(key) };
     }
     const bytes = approximateEventBytes(event);
     if (this.queuedBytes + bytes > this.maxQueueBytes) return this.dropFull();
@@ -227,6 +227,17 @@ export class EventPipeline {
       })();
     }
     return this.closing;
+  }
+
+  /**
+   * The targeting key as events of this pipeline carry it: `key` itself, or its stand-in when
+   * longer than `maxTargetingKeyLength`. `push` applies it too; callers that also key something
+   * on the subject (deduplication) call it first so a long key is hashed once.
+   */
+  boundedTargetingKey(key: string): string {
+    return key.length > this.maxTargetingKeyLength
+      ? boundedTargetingKey(key, this.maxTargetingKeyLength)
+      : key;
   }
 
   /** Counters since start. */

@@ -84,7 +84,8 @@ export function versionFrom(value: unknown): number | string | undefined {
 
 /**
  * Builds the exposure event of one evaluation, or `undefined` when the evaluation has no
- * targeting key (an exposure nobody can be attributed to is useless for analysis).
+ * targeting key (an exposure nobody can be attributed to is useless for analysis). `subject`
+ * replaces the context's targeting key (its bounded stand-in).
  * @internal
  */
 export function exposureFrom(
@@ -92,8 +93,9 @@ export function exposureFrom(
   details: EvaluationDetails<FlagValue>,
   includeValue: boolean,
   timestamp: number,
+  subject?: string,
 ): ExposureEvent | undefined {
-  const targetingKey = hookContext.context.targetingKey;
+  const targetingKey = subject ?? hookContext.context.targetingKey;
   if (typeof targetingKey !== 'string' || targetingKey === '') return undefined;
   const metadata = details.flagMetadata ?? {};
   const event: {

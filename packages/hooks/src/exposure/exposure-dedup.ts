@@ -4,15 +4,16 @@
  *
  * The targeting key is client-controlled (in ChatGPT apps often `_meta["openai/subject"]`), so the
  * strings themselves are never kept: each triple is remembered as a 53-bit hash of (flag, variant,
- * targeting key), seeded at random per process, mapped to the time it was last reported. An entry costs the same few tens of
- * bytes whether the key has 10 characters or 100,000, and at most `maxEntries` are kept, so the
- * memory is bounded in bytes. When full, the triples *reported* longest ago are forgotten first
+ * targeting key), seeded at random per process, mapped to the time it was last reported. An
+ * entry costs about 90 bytes whether the key has 10 characters or 100,000, and at most
+ * `maxEntries` are kept, so the memory is bounded in bytes. When full, the triples *reported* longest ago are forgotten first
  * (insertion order of a `Map`, refreshed on every report): those are the closest to expiring, and
  * forgetting one only ever costs one extra exposure.
  *
  * A hash collision makes a new triple look like a repeat, i.e. one missed exposure. With n
  * triples remembered, a new triple collides with probability at most n / 2^53: about 5.6e-12 at
- * the default 50,000, or one expected miss per 180 billion new exposures.
+ * the default 50,000, or one expected miss per 180 billion new exposures. (The recorder passes a
+ * key over the pipeline's `maxTargetingKeyLength` as its stand-in, so such a key is hashed once.)
  * @internal
  */
 import { type HashState, absorb, hashFrom, initialState, randomSeed } from '../internal/hash.js';

@@ -24,8 +24,8 @@ export interface ExposureHookOptions extends Partial<Omit<EventPipelineOptions, 
   windowMs?: number;
   /**
    * Most (targeting key, flag, variant) triples remembered for deduplication. Each is kept as a
-   * 53-bit hash, about 100 bytes whatever the length of the targeting key, so this bounds the
-   * memory in bytes (about 5 MB at the default). When full, the triple reported longest ago is
+   * 53-bit hash, about 90 bytes whatever the length of the targeting key, so this bounds the
+   * memory in bytes (about 4.5 MB at the default). When full, the triple reported longest ago is
    * forgotten (and at worst reported once more).
    * @default 50000
    */
@@ -111,11 +111,13 @@ export class ExposureRecorder {
       const now = this.now();
       // Errors carry no variant; keying on the outcome keeps "saw the error" apart from a variant.
       const outcome = details.variant ?? `#${details.errorCode ?? details.reason ?? 'none'}`;
-      if (!this.deduper.firstInWindow(targetingKey, flagKey, outcome, now)) {
+      // The key the event will carry: an over-long one is hashed once here, not again for dedup.
+      const subject = this.pipeline.boundedTargetingKey(targetingKey);
+      if (!this.deduper.firstInWindow(subject, flagKey, outcome, now)) {
         this.counts.deduplicated++;
         return;
       }
-      const event = exposureFrom(hookContext, details, this.includeValue, now);
+      const event = exposureFrom(hookContext, details, this.includeValue, now, subject);
       if (event !== undefined && this.pipeline.push(event)) this.counts.exposures++;
     } catch {
       this.counts.internalErrors++;
