@@ -201,7 +201,7 @@ describe('kill switch under chaos', () => {
       const results: Record<string, [string | null, number | null]> = {};
       for (const key of KEYS) {
         const result = compiled.evaluate(key, 'boolean', false, { targetingKey: 'chaos-user', tier: 'pro' });
-        results[key] = [result.variant ?? null, (result.flagMetadata.seq as number | undefined) ?? null];
+        results[key] = [result.variant ?? null, (result.flagMetadata?.seq as number | undefined) ?? null];
       }
       return results;
     };

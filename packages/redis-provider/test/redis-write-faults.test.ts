@@ -37,10 +37,12 @@ afterAll(async () => {
 /** Everything stored for a set, to compare before and after a refused write. */
 async function dump(set: string): Promise<unknown> {
   const keys = store.keys(set);
+  const read = async (key: string, kind: string, full: () => Promise<unknown>): Promise<unknown> =>
+    (await raw.type(key)) === kind ? full() : raw.dump(key);
   const [defs, meta, log] = await Promise.all([
-    raw.type(keys.defs).then((t) => (t === 'hash' ? raw.hgetall(keys.defs) : raw.dump(keys.defs))),
-    raw.type(keys.meta).then((t) => (t === 'hash' ? raw.hgetall(keys.meta) : raw.dump(keys.meta))),
-    raw.type(keys.log).then((t) => (t === 'stream' ? raw.xrange(keys.log, '-', '+') : raw.dump(keys.log))),
+    read(keys.defs, 'hash', () => raw.hgetall(keys.defs)),
+    read(keys.meta, 'hash', () => raw.hgetall(keys.meta)),
+    read(keys.log, 'stream', () => raw.xrange(keys.log, '-', '+')),
   ]);
   return { defs, meta, log };
 }
