@@ -18,7 +18,7 @@ export { KillSwitchHook, type KillSwitchHookOptions } from './kill-switch/kill-s
 export type { ConsoleStyleLogger, LoggerStyle } from './logger.js';
 export { BeaconSink, type BeaconSinkOptions } from './sinks/beacon-sink.js';
 export { CallbackSink, type CallbackSinkOptions } from './sinks/callback-sink.js';
-export type { Sink } from './sinks/sink.js';
+export type { Sink, SinkWriteOptions } from './sinks/sink.js';
 export {
   type TrackingInput,
   TrackingRecorder,

@@ -60,6 +60,7 @@ export {
   OpenTelemetrySink,
   type OpenTelemetrySinkOptions,
 } from './sinks/opentelemetry-sink.js';
+export type { RedisConnectionState } from './sinks/redis-connection.js';
 export { STREAM_FIELDS } from './sinks/redis-stream-format.js';
 export {
   type RedisStreamClient,
@@ -67,7 +68,7 @@ export {
   RedisStreamSink,
   type RedisStreamSinkOptions,
 } from './sinks/redis-stream-sink.js';
-export type { Sink } from './sinks/sink.js';
+export type { Sink, SinkWriteOptions } from './sinks/sink.js';
 export {
   type TrackingInput,
   TrackingRecorder,
