@@ -261,15 +261,10 @@ export class FlagSetSync {
       void this.reload({ force: true });
       return;
     }
-    if (entry.version <= this.storeVersion) {
-      // An entry after our position with a version we already hold: the store was reset (a Redis
-      // restarted without its data) or its log rewritten. Compare content.
-      this.options.logger.warn(
-        `flag set "${this.options.flagSet}": the store wrote version ${entry.version} after version ${this.storeVersion}; reloading`,
-      );
-      void this.reload({ force: true });
-      return;
-    }
+    // Already in the served content: a snapshot's position may lie before the entry of its version
+    // (a set last written by the previous release records none), so the feed can repeat a few.
+    // A store that went back (restarted empty) is caught by the version check and on resume.
+    if (entry.version <= this.storeVersion) return;
     if (entry.version !== this.storeVersion + 1) {
       this.options.logger.debug(
         `flag set "${this.options.flagSet}": versions ${this.storeVersion + 1}..${entry.version - 1} are not in the log (trimmed?); reloading`,
