@@ -1,7 +1,9 @@
 /**
  * The Redis provider, side by side with its physical limits in the same run:
  * 1. propagation: a write returning → every one of N provider processes serving the new value,
- *    beside a bare Redis PUBLISH → N subscriber processes (N = 1, 10, 50);
+ *    beside a bare Redis PUBLISH → N subscriber processes (N = 1, 8, 50), idle; then the kill
+ *    switch under evaluation load (N = 1, 8, 50 processes evaluating flat out), beside a bare
+ *    PUBLISH to a subscriber in the same busy processes;
  * 2. cold start (snapshot load + compile) of 1,000 and 10,000 flags, and applying one change;
  * 3. `client.getStringValue` through the OpenFeature SDK against a trivial constant provider,
  *    and the heap held for 10,000 flags.
@@ -19,13 +21,15 @@ import { RedisServer } from '../test/support/redis-server.js';
 import { asyncThroughput } from './redis-provider/async-throughput.js';
 import { BENCH_FLAG, benchFlag, benchFlagSet } from './redis-provider/flags.js';
 import { Fleet, wallClockMs } from './redis-provider/fleet.js';
+import { killSwitchUnderLoad } from './redis-provider/kill-switch-load.js';
 import { heapUsed, latencySummary, printTable } from './support/measure.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const WRITES = Number(process.env.PROPAGATION_WRITES ?? 500);
 const WRITES_50 = Number(process.env.PROPAGATION_WRITES_50 ?? Math.min(WRITES, 250));
 const PROPAGATION_FLAGS = Number(process.env.PROPAGATION_FLAGS ?? 100);
-const FLEET_SIZES = [1, 10, 50];
+const FLEET_SIZES = [1, 8, 50];
+const LOAD_TRIALS = Number(process.env.KILL_SWITCH_TRIALS ?? 200);
 const quiet = { error: () => {}, warn: () => {}, info: () => {}, debug: () => {} };
 const verdicts: string[] = [];
 
@@ -110,7 +114,7 @@ async function propagation(server: RedisServer): Promise<void> {
   if (p99At50) {
     const ratio = p99At50.ours / p99At50.bare;
     verdict(
-      'propagation p99 ≤ 3× bare PUBLISH at N = 50',
+      'propagation p99 ≤ 3× bare PUBLISH at N = 50 (idle, separate subscriber processes)',
       ratio <= 3,
       `${p99At50.ours.toFixed(2)} ms vs ${p99At50.bare.toFixed(2)} ms (${ratio.toFixed(2)}×)`,
     );
@@ -274,6 +278,24 @@ async function throughputAndMemory(): Promise<void> {
 const server = await RedisServer.start();
 try {
   await propagation(server);
+  const load = await killSwitchUnderLoad(server, here, [
+    { n: 1, busy: true, trials: LOAD_TRIALS },
+    { n: 8, busy: true, trials: LOAD_TRIALS },
+    { n: 50, busy: true, trials: Math.ceil(LOAD_TRIALS / 4) },
+    { n: 50, busy: false, trials: LOAD_TRIALS },
+  ]);
+  const at8 = load.get('8 busy')!;
+  verdict(
+    'kill switch p99 ≤ 2× bare PUBLISH under load at 8 processes',
+    at8.ours <= 2 * at8.bare,
+    `${at8.ours.toFixed(2)} ms vs ${at8.bare.toFixed(2)} ms (${(at8.ours / at8.bare).toFixed(2)}×)`,
+  );
+  const idle50 = load.get('50 idle')!;
+  verdict(
+    'kill switch p99 ≤ 1.5× bare PUBLISH at 50 idle processes',
+    idle50.ours <= 1.5 * idle50.bare,
+    `${idle50.ours.toFixed(2)} ms vs ${idle50.bare.toFixed(2)} ms (${(idle50.ours / idle50.bare).toFixed(2)}×)`,
+  );
   await coldStart(server);
   await throughputAndMemory();
 } finally {
