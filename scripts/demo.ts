@@ -18,16 +18,19 @@ const users: EvaluationContext[] = [
   { targetingKey: 'user-3', tier: 'business', organization: 'acme-gyms', accountCreatedAt: '2025-06-01' },
   { targetingKey: 'user-4', tier: 'pro', country: 'US', accountCreatedAt: '2026-09-30T08:00:00Z' },
 ];
+// Each flag with the type and default the example app evaluates it with. Kill switches are named
+// for what `true` means (`bookings-enabled`), so `true` in this table reads as "working".
 const typed: Record<string, [FlagValueType, boolean | string | number]> = {
   'cancel-booking': ['boolean', false],
   'booking-layout': ['string', 'list'],
-  'bookings-kill-switch': ['boolean', true],
+  'bookings-enabled': ['boolean', false],
   'premium-classes': ['boolean', false],
   'max-bookings-per-week': ['number', 3],
   'new-search': ['boolean', false],
 };
 
 console.log(`Ensign demo: ${flags.size} flags from examples/flags/fitness.flags.json\n`);
+console.log(`  ${'flag'.padEnd(24)} ${'value'.padEnd(9)} reason (variant)`);
 for (const user of users) {
   console.log(`${user.targetingKey} ${JSON.stringify({ ...user, targetingKey: undefined })}`);
   for (const [key, [type, fallback]] of Object.entries(typed)) {

@@ -45,8 +45,8 @@ export interface FitnessAppOptions {
    */
   seed?: boolean;
   /**
-   * Where the provider and the kill-switch hook log (e.g. "kill switch bookings-kill-switch
-   * active, flipped by … at …").
+   * Where the provider and the kill-switch hook log (e.g. `kill switch "bookings-enabled" is
+   * active (turned on by … at …)`).
    * @default console
    */
   logger?: ConsoleStyleLogger;

@@ -5,7 +5,7 @@
  */
 import type { FlagDefinition, TargetingRule } from '@ensign/core';
 import type { FlagStore, WriteResult } from '@ensign/store';
-import { BOOKINGS_KILL_SWITCH, CANCEL_BOOKING, FLAG_SET } from './flag-keys.js';
+import { BOOKINGS_ENABLED, CANCEL_BOOKING, FLAG_SET } from './flag-keys.js';
 
 /** A change the demo can make. */
 export type DemoChange = { action: 'kill' } | { action: 'revive' } | { action: 'rollout'; percent: number };
@@ -13,7 +13,7 @@ export type DemoChange = { action: 'kill' } | { action: 'revive' } | { action: '
 /** What the demo page shows about the flags it controls. */
 export interface DemoFlagState {
   version: number;
-  /** `true` while the kill switch is active (bookings in maintenance). */
+  /** `true` while the kill switch is active: `bookings-enabled` is off, bookings in maintenance. */
   killed: boolean;
   /** The `cancel-booking` rollout percentage for users outside the targeted organizations. */
   cancelRolloutPercent: number | undefined;
@@ -68,11 +68,12 @@ export function withRolloutPercent(rule: TargetingRule, percent: number): Target
 /** Reads what the demo page shows. */
 export async function readDemoFlags(store: FlagStore): Promise<DemoFlagState> {
   const { version, document } = await store.load(FLAG_SET);
-  const kill = document.flags[BOOKINGS_KILL_SWITCH] as FlagDefinition | undefined;
+  const enabled = document.flags[BOOKINGS_ENABLED] as FlagDefinition | undefined;
   const cancel = document.flags[CANCEL_BOOKING] as FlagDefinition | undefined;
   return {
     version,
-    killed: kill === undefined || kill.state === 'DISABLED' || kill.defaultVariant === 'off',
+    // The app evaluates `bookings-enabled` with the default `false`: a missing flag is a kill too.
+    killed: enabled === undefined || enabled.state === 'DISABLED' || enabled.defaultVariant === 'off',
     cancelRolloutPercent: rolloutPercent(cancel?.targeting),
   };
 }
@@ -89,10 +90,11 @@ export async function applyDemoChange(
 ): Promise<WriteResult> {
   const options = { actor, reason: 'fitness-app demo' };
   switch (change.action) {
+    // The kill switch is the flag's state: DISABLED serves the caller's default (`false`).
     case 'kill':
-      return store.patchFlag(FLAG_SET, BOOKINGS_KILL_SWITCH, { state: 'DISABLED' }, options);
+      return store.patchFlag(FLAG_SET, BOOKINGS_ENABLED, { state: 'DISABLED' }, options);
     case 'revive':
-      return store.patchFlag(FLAG_SET, BOOKINGS_KILL_SWITCH, { state: 'ENABLED' }, options);
+      return store.patchFlag(FLAG_SET, BOOKINGS_ENABLED, { state: 'ENABLED' }, options);
     case 'rollout': {
       const { percent } = change;
       if (!Number.isInteger(percent) || percent < 0 || percent > 100) {

@@ -12,10 +12,12 @@ export const CANCEL_BOOKING = 'cancel-booking';
 /** Experiment: how the widget lays out the bookings (`list`, `cards`, `calendar`). */
 export const BOOKING_LAYOUT = 'booking-layout';
 /**
- * Kill switch for every bookings tool: `true` while bookings work. Disabling the flag (or moving
- * its default variant to `off`) puts the tools into maintenance on the next call.
+ * Kill switch for every bookings tool, named for what `true` means: bookings are enabled. Disabling
+ * the flag (or moving its default variant to `off`) puts the tools into maintenance on the next
+ * call. Named positively so that `bookings-enabled true` in a table reads as "working", and so that
+ * a development override such as `FEATURE_FLAGS_OVERRIDE=enable-all` keeps bookings up.
  */
-export const BOOKINGS_KILL_SWITCH = 'bookings-kill-switch';
+export const BOOKINGS_ENABLED = 'bookings-enabled';
 
 /**
  * The flags handed to the widget in the tool result's `_meta`, with the widget's defaults. Both

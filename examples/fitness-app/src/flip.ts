@@ -6,7 +6,8 @@
  * - Without it, it asks the running app's loopback-only `/demo/flags` endpoint (the flags live in
  *   that process's memory), at `FITNESS_URL` (default `http://127.0.0.1:3000`).
  *
- * Changes: `show`, `kill`, `revive`, `rollout <0..100>`.
+ * Changes: `show`, `kill` (disable `bookings-enabled`: maintenance), `revive` (enable it again),
+ * `rollout <0..100>`.
  */
 import { RedisFlagStore } from '@ensign/redis-provider';
 import { type DemoChange, type DemoFlagState, applyDemoChange, readDemoFlags } from './demo-controls.js';
@@ -59,7 +60,7 @@ async function flip(args: readonly string[], env: NodeJS.ProcessEnv): Promise<vo
     : await viaApp(env.FITNESS_URL || 'http://127.0.0.1:3000', change);
   const rollout = state.cancelRolloutPercent === undefined ? '?' : `${state.cancelRolloutPercent}%`;
   console.log(
-    `flag set "fitness" v${state.version}: kill switch ${state.killed ? 'ACTIVE (maintenance)' : 'released'}, cancel-booking rollout ${rollout}`,
+    `flag set "fitness" v${state.version}: bookings-enabled ${state.killed ? 'off (kill switch active: maintenance)' : 'on'}, cancel-booking rollout ${rollout}`,
   );
 }
 

@@ -60,7 +60,7 @@ pre { white-space: pre-wrap; word-break: break-word; font-size: 12px; background
     <section id="controls">
       <h2>Flags (demo controls, loopback only)</h2>
       <div id="flag-state" class="muted">…</div>
-      <div>Kill switch: <button data-change='{"action":"kill"}'>activate</button><button data-change='{"action":"revive"}'>release</button></div>
+      <div>Kill switch <code>bookings-enabled</code>: <button data-change='{"action":"kill"}'>turn bookings off</button><button data-change='{"action":"revive"}'>turn bookings on</button></div>
       <div>cancel-booking rollout:
         <button data-change='{"action":"rollout","percent":0}'>0%</button><button data-change='{"action":"rollout","percent":25}'>25%</button><button data-change='{"action":"rollout","percent":50}'>50%</button><button data-change='{"action":"rollout","percent":100}'>100%</button>
       </div>
@@ -186,7 +186,7 @@ pre { white-space: pre-wrap; word-break: break-word; font-size: 12px; background
       const response = await fetch(config.controlsPath);
       const state = await response.json();
       if (!response.ok) throw new Error(state.error);
-      $('flag-state').textContent = 'version ' + state.version + ' · kill switch ' + (state.killed ? 'ACTIVE (maintenance)' : 'released') +
+      $('flag-state').textContent = 'version ' + state.version + ' · bookings-enabled ' + (state.killed ? 'off (kill switch active: maintenance)' : 'on') +
         ' · cancel-booking rollout ' + (state.cancelRolloutPercent === undefined ? '?' : state.cancelRolloutPercent + '%');
     } catch (error) {
       $('flag-state').textContent = 'Flag controls unavailable: ' + error.message;

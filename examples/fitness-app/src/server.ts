@@ -13,7 +13,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Client, EvaluationContext } from '@openfeature/server-sdk';
 import { z } from 'zod';
 import type { Booking, BookingRepository } from './bookings.js';
-import { BOOKINGS_KILL_SWITCH, CANCEL_BOOKING, WIDGET_FLAGS } from './flag-keys.js';
+import { BOOKINGS_ENABLED, CANCEL_BOOKING, WIDGET_FLAGS } from './flag-keys.js';
 
 /** The widget's resource URI, referenced by `list_bookings` through `openai/outputTemplate`. */
 export const WIDGET_URI = 'ui://fitness/bookings.html';
@@ -63,12 +63,12 @@ function maintenance(): CallToolResult {
 }
 
 /**
- * Whether the bookings feature is up for this request. The kill switch is evaluated with the
- * default `false`, so that disabling the flag (reason `DISABLED`: the caller's default) turns the
+ * Whether the bookings feature is up for this request. The kill switch `bookings-enabled` is
+ * evaluated with the default `false`, so that disabling the flag (reason `DISABLED`: the caller's default) turns the
  * feature off, as does a missing or broken flag: it fails safe.
  */
 async function bookingsUp(flags: Client, context: EvaluationContext): Promise<boolean> {
-  return flags.getBooleanValue(BOOKINGS_KILL_SWITCH, false, context);
+  return flags.getBooleanValue(BOOKINGS_ENABLED, false, context);
 }
 
 function summarize(bookings: readonly Booking[]): string {

@@ -96,10 +96,10 @@ describe('fitness app over MCP (REDIS_URL)', () => {
     // Each instance's kill-switch hook logged it once, naming the operator from the audit log.
     expect(
       logger.lines.filter((line) =>
-        line.startsWith('kill switch "bookings-kill-switch" is active (turned on by sre-on-call'),
+        line.startsWith('kill switch "bookings-enabled" is active (turned on by sre-on-call'),
       ),
     ).toHaveLength(2);
-    const [entry] = await operator.history(FLAG_SET, { flagKey: 'bookings-kill-switch' });
+    const [entry] = await operator.history(FLAG_SET, { flagKey: 'bookings-enabled' });
     expect(entry).toMatchObject({ operation: 'patch', actor: 'sre-on-call' });
   });
 });

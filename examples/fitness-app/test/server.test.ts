@@ -127,7 +127,7 @@ describe('fitness app over MCP (memory store)', () => {
       'variants',
       'owner',
       'expiresAt',
-      'bookings-kill-switch',
+      'bookings-enabled',
       'max-bookings-per-week',
       'premium-classes',
     ]) {
@@ -153,7 +153,7 @@ describe('fitness app over MCP (memory store)', () => {
     // The kill-switch hook saw the evaluation and names who flipped it, from the audit log.
     await app.killSwitches.idle();
     expect(
-      logger.lines.filter((line) => line.startsWith('kill switch "bookings-kill-switch" is active')),
+      logger.lines.filter((line) => line.startsWith('kill switch "bookings-enabled" is active')),
     ).toEqual([expect.stringContaining('turned on by test at')]);
 
     await applyDemoChange(store, { action: 'revive' }, 'test');

@@ -106,7 +106,9 @@ describe('fitness app in a browser (simulated ChatGPT host)', () => {
     await expect.poll(() => widget.locator('button', { hasText: 'Cancel' }).count(), POLL).toBe(3);
 
     await page.click('[data-change=\'{"action":"kill"}\']');
-    await expect.poll(() => page.locator('#flag-state').textContent(), POLL).toContain('ACTIVE');
+    await expect
+      .poll(() => page.locator('#flag-state').textContent(), POLL)
+      .toContain('bookings-enabled off (kill switch active');
     await call();
     await expect.poll(() => widget.locator('.notice.warn').textContent(), POLL).toContain('maintenance');
     expect(pageErrors).toEqual([]);
@@ -114,7 +116,7 @@ describe('fitness app in a browser (simulated ChatGPT host)', () => {
 
   it('renders the same widget for an MCP Apps host (postMessage handshake, tool-result message)', async () => {
     await page.click('[data-change=\'{"action":"revive"}\']');
-    await expect.poll(() => page.locator('#flag-state').textContent(), POLL).toContain('released');
+    await expect.poll(() => page.locator('#flag-state').textContent(), POLL).toContain('bookings-enabled on');
     await page.selectOption('#host-kind', 'mcp-apps');
     await callAs('browser-user-1');
     const expected = await layoutOf('browser-user-1');
