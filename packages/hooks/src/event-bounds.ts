@@ -2,7 +2,7 @@
  * What keeps queued events bounded in bytes when their content is client-controlled: a stand-in
  * for over-long targeting keys (which also keeps them out of Redis streams and analytics
  * backends) and a cheap size estimate for the queue's byte budget. No Node APIs.
- * @internal
+ * (Internal to this package.)
  */
 import type { AnalyticsEvent } from './events.js';
 import { hash53 } from './internal/hash.js';

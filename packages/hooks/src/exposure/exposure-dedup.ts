@@ -14,7 +14,7 @@
  * triples remembered, a new triple collides with probability at most n / 2^53: about 5.6e-12 at
  * the default 50,000, or one expected miss per 180 billion new exposures. (The recorder passes a
  * key over the pipeline's `maxTargetingKeyLength` as its stand-in, so such a key is hashed once.)
- * @internal
+ * (Internal to this package.)
  */
 import { type HashState, absorb, hashFrom, initialState, randomSeed } from '../internal/hash.js';
 

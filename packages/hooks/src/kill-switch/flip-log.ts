@@ -5,7 +5,7 @@
  * newest entry" instead gave two flips a millisecond apart both the second flip's actor and
  * reason, because by the time the first announcement is handled the second write is already in
  * the log. Announcements are handled in arrival order, so lines come out in flip order.
- * @internal
+ * (Internal to this package.)
  */
 import type { FlagMetadata } from '@openfeature/core';
 import { versionFrom } from '../events.js';

@@ -6,7 +6,7 @@
  * to be down, logs connection errors at debug level (one line per outage, not one per retry;
  * without a listener ioredis prints every failed retry to stderr), and closes the client whatever
  * its state.
- * @internal
+ * (Internal to this package.)
  */
 import { unrefTimeout, withTimeout } from '../internal/timers.js';
 import type { StructuredLogger } from '../logger.js';
