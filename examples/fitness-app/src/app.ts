@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { FlagSetDocument } from '@ensign/core';
 import { type ConsoleStyleLogger, ExposureHook, KillSwitchHook, RedisStreamSink } from '@ensign/hooks';
 import { RedisFlagStore, RedisProvider } from '@ensign/redis-provider';
-import { type FlagStore, MemoryFlagStore, VersionConflictError } from '@ensign/store';
+import { type FlagStore, MemoryFlagStore, VersionConflictError, withOverrides } from '@ensign/store';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type Client, OpenFeature } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';
@@ -50,6 +50,13 @@ export interface FitnessAppOptions {
    * @default console
    */
   logger?: ConsoleStyleLogger;
+  /**
+   * Environment variables for local overrides in development (`FEATURE_FLAGS_OVERRIDE=enable-all`,
+   * `FEATURE_FLAGS_OVERRIDE=cancel-booking=true`, `FEATURE_FLAGS_OVERRIDE_FILE=…`, refused when
+   * `NODE_ENV=production`); see packages/store/docs/overrides.md. `main.ts` passes `process.env`.
+   * @default {} (no overrides, so tests and embedders are not affected by the shell they run in)
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** A running app: what the HTTP server and the tests need. */
@@ -136,13 +143,18 @@ export async function startFitnessApp(options: FitnessAppOptions = {}): Promise<
   try {
     if (seed) await seedIfEmpty(store, await readSampleFlags());
     const logger = options.logger ?? console;
-    const provider = new RedisProvider({
-      store,
-      flagSet: FLAG_SET,
-      closeStore: false,
-      logger,
-      ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
-    });
+    // With FEATURE_FLAGS_OVERRIDE… set, a multi-provider of the overrides and this provider; else
+    // this provider itself.
+    const provider = withOverrides(
+      new RedisProvider({
+        store,
+        flagSet: FLAG_SET,
+        closeStore: false,
+        logger,
+        ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
+      }),
+      { env: options.env ?? {}, logger },
+    );
     const domain = options.domain ?? 'fitness-app';
     await OpenFeature.setProviderAndWait(domain, provider);
     const flags = OpenFeature.getClient(domain);

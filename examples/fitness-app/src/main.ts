@@ -1,6 +1,7 @@
 /**
- * Runs the example app: `PORT` (default 3000), `HOST` (default 127.0.0.1), and `REDIS_URL` to
- * keep the flags in Redis instead of in process. Prints where to look.
+ * Runs the example app: `PORT` (default 3000), `HOST` (default 127.0.0.1), `REDIS_URL` to keep
+ * the flags in Redis instead of in process, and `FEATURE_FLAGS_OVERRIDE` /
+ * `FEATURE_FLAGS_OVERRIDE_FILE` to force flags locally. Prints where to look.
  */
 import { pathToFileURL } from 'node:url';
 import { startFitnessApp } from './app.js';
@@ -13,7 +14,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     throw new RangeError(`PORT must be a port number, got "${env.PORT}"`);
   }
   const redisUrl = env.REDIS_URL || undefined;
-  const app = await startFitnessApp({ redisUrl });
+  const app = await startFitnessApp({ redisUrl, env });
   const http = await listenFitnessHttp({ app, port, host: env.HOST || '127.0.0.1' }).catch(
     async (error: unknown) => {
       await app.close();

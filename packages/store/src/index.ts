@@ -23,8 +23,10 @@ export {
   type DecodedFlag,
   type StoredFlag,
   checkFlagKey,
+  ABSENT_FLAG_ETAG,
   checkFlagSetId,
   clone,
+  flagEtag,
   isWellFormed,
   MAX_FLAG_JSON_DEPTH,
   tooDeep,
@@ -53,3 +55,27 @@ export {
   StoreProvider,
   type StoreProviderOptions,
 } from './provider/store-provider.js';
+export {
+  ENABLE_ALL,
+  type FlagOverride,
+  FlagOverrideError,
+  OVERRIDE_ENV,
+  OVERRIDE_FILE_ENV,
+  type OverrideSet,
+  parseOverrideVariable,
+  readOverrideFile,
+} from './overrides/parse.js';
+export {
+  OVERRIDE_PROVIDER_NAME,
+  OVERRIDE_VARIANT,
+  type OverrideFlagMetadata,
+  OverrideProvider,
+  type OverrideProviderOptions,
+} from './overrides/override-provider.js';
+export { OverridesFirstStrategy } from './overrides/strategy.js';
+export {
+  OverridingProvider,
+  type WithOverridesOptions,
+  overrideBanner,
+  withOverrides,
+} from './overrides/with-overrides.js';
