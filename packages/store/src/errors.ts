@@ -37,6 +37,29 @@ export class VersionConflictError extends FlagStoreError {
   }
 }
 
+/**
+ * A write with `ifMatch` was refused: the flag changed since the caller read it (its ETag differs).
+ * A change to other flags of the set never causes this.
+ */
+export class FlagConflictError extends FlagStoreError {
+  override name = 'FlagConflictError';
+
+  constructor(
+    flagSet: string,
+    /** The flag written. */
+    readonly flagKey: string,
+    /** The ETag the write expected. */
+    readonly expectedEtag: string,
+    /** The flag's ETag now (`ABSENT_FLAG_ETAG` when it does not exist). */
+    readonly actualEtag: string,
+  ) {
+    super(
+      flagSet,
+      `flag "${flagKey}" in flag set "${flagSet}" changed since it was read (ETag ${actualEtag}, not ${expectedEtag}): reload it and reapply the change`,
+    );
+  }
+}
+
 /** `deleteFlag` or `patchFlag` named a flag the set does not hold. */
 export class MissingFlagError extends FlagStoreError {
   override name = 'MissingFlagError';

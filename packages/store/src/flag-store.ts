@@ -33,6 +33,13 @@ export interface WriteOptions {
    * version. Omit to write whatever the current version is.
    */
   expectedVersion?: number;
+  /**
+   * Compare-and-set on the one flag a single-flag write touches: the write is refused with
+   * `FlagConflictError` unless the flag's current ETag (`flagEtag`) is this one, or
+   * `ABSENT_FLAG_ETAG` for "the flag must not exist yet". Unlike `expectedVersion`, a change to
+   * another flag of the set does not refuse the write. Not for whole-set writes.
+   */
+  ifMatch?: string;
   /** Who is writing (user, service). @default 'unknown' */
   actor?: string;
   /** Free-text reason, e.g. an incident number. */

@@ -3,7 +3,7 @@
  * lifecycle over {@link FlagSetSync} (transport) and `@ensign/core`'s compiled flag set
  * (evaluation). Every evaluation is local and synchronous: no store call on the evaluation path.
  */
-import type { FlagValueType, MetadataValue } from '@ensign/core';
+import type { CompiledFlagSet, FlagValueType, MetadataValue } from '@ensign/core';
 import {
   ErrorCode,
   type EvaluationContext,
@@ -182,6 +182,14 @@ export class StoreProvider implements Provider {
    */
   ownFlagMetadata(flagKey: string): Readonly<Record<string, MetadataValue>> | undefined {
     return this.sync.flags?.get(flagKey)?.program.flagMetadata;
+  }
+
+  /**
+   * The compiled flag set being served (`undefined` before the first load): for servers that
+   * evaluate many flags at once (OFREP bulk evaluation) without going through the SDK per flag.
+   */
+  get compiled(): CompiledFlagSet | undefined {
+    return this.sync.flags;
   }
 
   /** The store version being served; -1 while serving the bootstrap document or nothing. */

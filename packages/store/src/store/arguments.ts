@@ -19,7 +19,7 @@ export const MAX_ACTOR_LENGTH = 256;
 /** Longest `reason` a write may give. */
 export const MAX_REASON_LENGTH = 4096;
 
-const OPTION_FIELDS: ReadonlySet<string> = new Set(['expectedVersion', 'actor', 'reason']);
+const OPTION_FIELDS: ReadonlySet<string> = new Set(['expectedVersion', 'ifMatch', 'actor', 'reason']);
 const PATCH_FIELDS: ReadonlySet<string> = new Set([
   'state',
   'variants',
@@ -83,12 +83,13 @@ export function checkWriteOptions(method: string, options: unknown): WriteOption
       throw new InvalidArgumentError(
         method,
         `options.${field}`,
-        'is not a write option (expectedVersion, actor, reason)',
+        'is not a write option (expectedVersion, ifMatch, actor, reason)',
       );
     }
   }
-  const { expectedVersion, actor, reason } = options as WriteOptions;
+  const { expectedVersion, ifMatch, actor, reason } = options as WriteOptions;
   if (expectedVersion !== undefined) checkVersionArgument(method, 'options.expectedVersion', expectedVersion);
+  if (ifMatch !== undefined) checkText(method, 'options.ifMatch', ifMatch, 128, false);
   if (actor !== undefined) checkText(method, 'options.actor', actor, MAX_ACTOR_LENGTH, false);
   if (reason !== undefined) checkText(method, 'options.reason', reason, MAX_REASON_LENGTH, true);
   return options as WriteOptions;

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
-import { VersionConflictError } from '../errors.js';
+import { FlagConflictError, InvalidArgumentError, VersionConflictError } from '../errors.js';
 import type {
   AuditEntry,
   FlagPatch,
@@ -26,7 +26,7 @@ import {
   checkVersionArgument,
   checkWriteOptions,
 } from './arguments.js';
-import { checkFlagKey, checkFlagSetId } from './document.js';
+import { checkFlagKey, checkFlagSetId, flagEtag, own } from './document.js';
 import { type WritePlan, type WriteRequest, planWrite } from './plan-write.js';
 import { rebuildVersion } from './rebuild.js';
 
@@ -182,7 +182,14 @@ export abstract class BaseFlagStore implements FlagStore {
   ): Promise<WriteResult> {
     checkFlagSetId(flagSet);
     const options = checkWriteOptions(method, rawOptions);
-    const { expectedVersion } = options;
+    const { expectedVersion, ifMatch } = options;
+    if (ifMatch !== undefined && flagKey === undefined) {
+      throw new InvalidArgumentError(
+        method,
+        'options.ifMatch',
+        'applies to single-flag writes only (use expectedVersion)',
+      );
+    }
     // One id for every attempt of this write: an attempt that lost a race wrote nothing, and an
     // attempt re-sent by the client after a lost reply must be recognised as the same write.
     const writeId = randomUUID();
@@ -197,6 +204,10 @@ export abstract class BaseFlagStore implements FlagStore {
       if (expectedVersion !== undefined && snapshot.version !== expectedVersion) {
         throw new VersionConflictError(flagSet, expectedVersion, snapshot.version);
       }
+      if (ifMatch !== undefined && flagKey !== undefined) {
+        const actual = flagEtag(own(snapshot.document.flags, flagKey));
+        if (actual !== ifMatch) throw new FlagConflictError(flagSet, flagKey, ifMatch, actual);
+      }
       const plan = planWrite(snapshot, await request(snapshot));
       // With an expected version the caller asked for compare-and-set on the version; without
       // one, a single-flag write needs only its own inputs unchanged.
@@ -210,6 +221,7 @@ export abstract class BaseFlagStore implements FlagStore {
         outcome.actualVersion,
       );
       if (expectedVersion !== undefined) throw conflict;
+      // With ifMatch the retry re-reads the flag: if it changed, the ETag check above refuses.
     }
     throw conflict!;
   }

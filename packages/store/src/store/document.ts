@@ -1,14 +1,17 @@
+/// <reference types="node" />
 /**
  * Flag-set documents as stores keep them: one JSON string per flag (a flag written by hand that
  * is not JSON stays the raw string it is, for the evaluator to isolate), set metadata and
  * `$evaluators` beside them.
  */
+import { createHash } from 'node:crypto';
 import {
   type FlagDefinition,
   type FlagSetDocument,
   type JsonValue,
   type MetadataValue,
   shapeExceeds,
+  stableStringify,
 } from '@ensign/core';
 
 /**
@@ -23,6 +26,19 @@ const MAX_WALK = Number.MAX_SAFE_INTEGER;
 
 /** A flag as stored: its definition, or the raw text of a flag that is not valid JSON. */
 export type StoredFlag = FlagDefinition | string;
+
+/** The ETag of a flag that does not exist (`ifMatch` for "create only"). */
+export const ABSENT_FLAG_ETAG = '"absent"';
+
+/**
+ * The ETag of one stored flag: a digest of its canonical JSON (keys sorted), so every store and
+ * every server instance computes the same one for the same definition. Quoted, as HTTP ETags are.
+ */
+export function flagEtag(flag: StoredFlag | null | undefined): string {
+  if (flag === null || flag === undefined) return ABSENT_FLAG_ETAG;
+  const text = typeof flag === 'string' ? `raw:${flag}` : stableStringify(flag);
+  return `"${createHash('sha256').update(text).digest('base64url').slice(0, 22)}"`;
+}
 
 /** Serialises one flag for storage; a raw (unparseable) flag is written back unchanged. */
 export function encodeFlag(flag: StoredFlag | unknown): string {

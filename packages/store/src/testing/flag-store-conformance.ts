@@ -6,12 +6,15 @@
 import { type FlagDefinition, type FlagSetDocument, FlagSetValidationError } from '@ensign/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  ABSENT_FLAG_ETAG,
   type AuditEntry,
+  FlagConflictError,
   type FlagStore,
   HistoryUnavailableError,
   InvalidArgumentError,
   MissingFlagError,
   VersionConflictError,
+  flagEtag,
 } from '../index.js';
 
 /** Options every store under test must honour. */
@@ -259,6 +262,33 @@ export function testFlagStore(
       await expect(s.putFlag(set, 'a', boolFlag(), { expectedVersion: -1 })).rejects.toThrow(
         /expectedVersion/,
       );
+    });
+
+    it('compare-and-set on one flag (ifMatch): another flag changing does not refuse it, that flag changing does', async () => {
+      const s = await store();
+      const set = newSet('if-match');
+      await s.putFlag(set, 'a', boolFlag(), { ifMatch: ABSENT_FLAG_ETAG });
+      await expect(s.putFlag(set, 'a', boolFlag(), { ifMatch: ABSENT_FLAG_ETAG })).rejects.toBeInstanceOf(
+        FlagConflictError,
+      );
+      const etag = flagEtag((await s.load(set)).document.flags.a);
+      expect(etag).toBe(flagEtag(boolFlag()));
+      await s.putFlag(set, 'b', boolFlag());
+      expect(await s.patchFlag(set, 'a', { state: 'DISABLED' }, { ifMatch: etag })).toEqual({ version: 3 });
+      const stale = await s
+        .patchFlag(set, 'a', { state: 'ENABLED' }, { ifMatch: etag })
+        .catch((e: unknown) => e);
+      expect(stale).toBeInstanceOf(FlagConflictError);
+      expect(stale).toMatchObject({
+        flagKey: 'a',
+        expectedEtag: etag,
+        actualEtag: flagEtag({ ...boolFlag(), state: 'DISABLED' }),
+      });
+      await expect(s.deleteFlag(set, 'a', { ifMatch: etag })).rejects.toBeInstanceOf(FlagConflictError);
+      await expect(s.replaceFlagSet(set, { flags: {} }, { ifMatch: etag })).rejects.toBeInstanceOf(
+        InvalidArgumentError,
+      );
+      expect(await s.version(set)).toBe(3);
     });
 
     it('compare-and-set under a race: of two writes expecting the same version, exactly one lands', async () => {

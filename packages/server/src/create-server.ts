@@ -1,0 +1,150 @@
+/**
+ * `createServer`: one fastify instance with three surfaces over a `FlagStore`: the admin API
+ * (`/api/v1`), OFREP (`/ofrep/v1`) with event streams, and webhooks; health without a token.
+ * An app can `listen` it, or mount its routes in a server of its own (`app` is a plain fastify
+ * instance: `await app.ready()` then `app.routing` / `app.server`).
+ */
+import { randomBytes } from 'node:crypto';
+import type { FlagStore } from '@ensign/store';
+import swagger from '@fastify/swagger';
+import type { Logger } from '@openfeature/server-sdk';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAdminRoutes } from './admin/index.js';
+import { registerAuthentication } from './auth/authenticate.js';
+import type { ServerContext } from './context.js';
+import { FlagSetRegistry } from './flag-sets/registry.js';
+import { registerHealthRoutes } from './http/health.js';
+import { registerProblemHandler } from './http/problem.js';
+import { registerOfrepRoutes } from './ofrep/index.js';
+import { MemoryServerState } from './state/memory-state.js';
+import type { ServerState } from './state/server-state.js';
+import { startWebhooks } from './webhooks/index.js';
+
+/** Default of {@link ServerOptions.bodyLimit}: 1 MiB. */
+export const DEFAULT_BODY_LIMIT = 1_048_576;
+/** Default of {@link ServerOptions.rateLimit}: requests per second per token. */
+export const DEFAULT_RATE_LIMIT = 1_000;
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  /** Where the flags live. */
+  store: FlagStore;
+  /**
+   * Where tokens, webhook subscriptions and cursors live: `RedisServerState` for several
+   * instances, `MemoryServerState` (with `file` to survive restarts) for one.
+   * @default new MemoryServerState() (nothing survives a restart)
+   */
+  state?: ServerState;
+  /** The URL clients reach this server at, for the links it hands out (OFREP event streams). */
+  publicUrl?: string;
+  /** The secret (≥ 32 characters) sealing widget tokens; shared with the app that mints them. */
+  widgetSecret?: string;
+  /** Largest request body, in bytes. @default 1_048_576 */
+  bodyLimit?: number;
+  /** Requests per second per token, unless the token names its own. @default 1000 */
+  rateLimit?: number;
+  /**
+   * Logs: OpenFeature-style `Logger` for the server's own messages; request logs (never tokens,
+   * never query strings) only with `requestLogs`.
+   * @default console (errors and warnings)
+   */
+  logger?: Logger;
+  /** Log every request (method, route, status, time). @default false */
+  requestLogs?: boolean;
+  /** Run the webhook dispatcher in this instance. @default true */
+  webhooks?: boolean;
+}
+
+/** A created server. */
+export interface EnsignServer {
+  /** The fastify instance (routes registered, not listening). */
+  readonly app: FastifyInstance;
+  readonly context: ServerContext;
+  /** Starts listening; resolves with the address (`http://127.0.0.1:8080`). */
+  listen(options?: { port?: number; host?: string }): Promise<string>;
+  /** Stops listening, the webhook dispatcher and the live sets; closes the state it created. */
+  close(): Promise<void>;
+}
+
+const consoleLogger: Logger = {
+  error: (...args) => console.error(...args),
+  warn: (...args) => console.warn(...args),
+  info: () => {},
+  debug: () => {},
+};
+
+/**
+ * Creates the server.
+ * @example
+ * const server = await createServer({ store: new RedisFlagStore({ url }), state: new RedisServerState({ url }) });
+ * console.log(await server.listen({ port: 8080 }));
+ */
+export async function createServer(options: ServerOptions): Promise<EnsignServer> {
+  if (typeof options?.store?.load !== 'function')
+    throw new TypeError('createServer: option store is required (a FlagStore)');
+  const ownsState = options.state === undefined;
+  const state = options.state ?? new MemoryServerState();
+  const logger = options.logger ?? consoleLogger;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const context: ServerContext = {
+    store: options.store,
+    state,
+    registry: new FlagSetRegistry({ store: options.store, logger }),
+    logger,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    widgetSecret: options.widgetSecret,
+    bodyLimit,
+    instanceId: `srv_${randomBytes(6).toString('hex')}`,
+  };
+  const app = Fastify({
+    bodyLimit,
+    logger: options.requestLogs
+      ? {
+          // Request lines without query strings (an event-stream URL may carry a token) or headers.
+          serializers: {
+            req: (request) => ({ method: request.method, url: String(request.url).split('?')[0] }),
+          },
+        }
+      : false,
+    // Deep or huge JSON is refused by the parser's own limits before any handler runs.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
+  });
+  registerProblemHandler(app);
+  registerAuthentication(app, {
+    state,
+    defaultRateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
+    ...(options.widgetSecret !== undefined && { widgetSecret: options.widgetSecret }),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Ensign server', version: '1', description: 'Admin API, OFREP and webhooks of Ensign.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  registerHealthRoutes(app, context);
+  await registerAdminRoutes(app, context);
+  await registerOfrepRoutes(app, context);
+  const webhooks = await startWebhooks(app, context, { dispatch: options.webhooks ?? true });
+  app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () =>
+    app.swagger(),
+  );
+  await app.ready();
+
+  return {
+    app,
+    context,
+    async listen(listenOptions = {}) {
+      return app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });
+    },
+    async close() {
+      await webhooks.stop();
+      await app.close();
+      await context.registry.close();
+      if (ownsState) await state.close();
+    },
+  };
+}

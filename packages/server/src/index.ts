@@ -1,0 +1,35 @@
+/**
+ * `@ensign/server`: one HTTP server for Ensign: the authenticated admin API, OFREP with event
+ * streams, and webhooks, over any `FlagStore`.
+ * @packageDocumentation
+ */
+export {
+  createServer,
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_RATE_LIMIT,
+  type EnsignServer,
+  type ServerOptions,
+} from './create-server.js';
+export type { ServerContext } from './context.js';
+export { FlagSetRegistry, type FlagSetChangeListener, type LiveFlagSet } from './flag-sets/registry.js';
+export { HttpProblem, type ProblemDocument, type ProblemIssue } from './http/problem.js';
+export { type Permission, type Principal, allows } from './auth/permissions.js';
+export {
+  findToken,
+  hashToken,
+  issueToken,
+  listTokens,
+  revokeToken,
+  ROLES,
+  type Role,
+  type TokenRecord,
+  type TokenSpec,
+} from './auth/tokens.js';
+export {
+  mintWidgetToken,
+  type MintWidgetTokenOptions,
+  verifyWidgetToken,
+  type WidgetTokenClaims,
+} from './auth/widget-token.js';
+export type { Lease, PutOptions, ServerState, StateDocument } from './state/server-state.js';
+export { MemoryServerState, type MemoryServerStateOptions } from './state/memory-state.js';

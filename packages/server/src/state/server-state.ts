@@ -1,0 +1,71 @@
+/**
+ * The server's own state (tokens, webhook subscriptions and their delivery cursors, and later
+ * rollout plans, leases and usage data) behind one small contract, implemented in memory (with an
+ * optional file, the embedded default's persistence) and in Redis (its own key prefix and ACL user,
+ * so a flag reader never reads a token hash or a webhook secret). Several server instances on one
+ * Redis share it, so they behave as one. One conformance suite runs against every implementation.
+ */
+
+/** A stored document with the version that compare-and-set writes check. */
+export interface StateDocument<T> {
+  readonly value: T;
+  /** Incremented by every write of this document; 1 after the first. */
+  readonly version: number;
+}
+
+/** Options of {@link ServerState.put}. */
+export interface PutOptions {
+  /** Write only if the document is at this version (`0`: only if it does not exist yet). */
+  expectedVersion?: number;
+  /** Remove the document this long after the write (e.g. idempotency records). */
+  ttlMs?: number;
+}
+
+/** A lease held by one owner at a time, with a fencing token that grows with every grant. */
+export interface Lease {
+  readonly owner: string;
+  /**
+   * Strictly greater than every token granted before for this lease name: a holder that wakes
+   * after losing the lease is recognised by its smaller token.
+   */
+  readonly token: number;
+  /** When the lease ends unless renewed (ms since the epoch). */
+  readonly expiresAt: number;
+}
+
+/** Where the server keeps its own state. */
+export interface ServerState {
+  /** A short name of the backend (`memory`, `redis`), for logs and health. */
+  readonly name: string;
+  /** One document, or `undefined`. */
+  get<T>(namespace: string, id: string): Promise<StateDocument<T> | undefined>;
+  /**
+   * Writes one document. With `expectedVersion` it is compare-and-set: resolves `undefined` when
+   * the document is not at that version (nothing written), else the new version.
+   */
+  put<T>(namespace: string, id: string, value: T, options?: PutOptions): Promise<number | undefined>;
+  /** Removes one document; resolves whether it existed. */
+  delete(namespace: string, id: string): Promise<boolean>;
+  /** Every document of a namespace, by id (namespaces stay small: tokens, webhooks, plans). */
+  list<T>(namespace: string): Promise<Map<string, StateDocument<T>>>;
+  /**
+   * Adds to named counters of one record atomically and resolves their new values (usage and
+   * metric aggregates: many writers, no lost increments).
+   */
+  increment(
+    namespace: string,
+    id: string,
+    counters: Readonly<Record<string, number>>,
+  ): Promise<Record<string, number>>;
+  /** Reads the counters of one record (empty when none). */
+  counters(namespace: string, id: string): Promise<Record<string, number>>;
+  /**
+   * Takes or renews the lease `name` for `owner` for `ttlMs`: granted when free, expired, or
+   * already held by `owner` (renewal keeps the token); `undefined` when someone else holds it.
+   */
+  acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  /** Gives the lease up if `owner` holds it. */
+  releaseLease(name: string, owner: string): Promise<void>;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
