@@ -51,7 +51,8 @@ describe('fitness app with FEATURE_FLAGS_OVERRIDE', () => {
     const outside = subjects.find(
       (subject) =>
         reference.evaluate(CANCEL_BOOKING, 'boolean', false, { targetingKey: subject }).value === false &&
-        reference.evaluate(BOOKING_LAYOUT, 'string', 'list', { targetingKey: subject }).value !== 'cards',
+        reference.evaluate<string>(BOOKING_LAYOUT, 'string', 'list', { targetingKey: subject }).value !==
+          'cards',
     ) as string;
     expect(outside).toBeDefined();
     const payload = widgetPayload(await mcp.call('list_bookings', outside));
