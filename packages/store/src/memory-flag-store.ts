@@ -1,7 +1,8 @@
 /**
  * `MemoryFlagStore`: the store contract in process, with the same validation, versions, audit
  * log and change feed as the Redis and Firestore stores. The embedded default for the demo, local
- * development and users' own unit tests.
+ * development and users' own unit tests; with `file`, also for a single-machine server, whose
+ * flags, history and feed positions then survive a restart.
  */
 import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 import type { Logger } from '@openfeature/server-sdk';
@@ -22,6 +23,7 @@ import {
   DEFAULT_MAX_WRITE_RETRIES,
 } from './store/base-flag-store.js';
 import { checkFlagSetId, clone, emptyDocument, own, setOwn } from './store/document.js';
+import { type FileFlagSet, readFlagFile, writeFlagFile } from './store/flag-file.js';
 import { type WritePlan, entryTouchesFlag, planWrite } from './store/plan-write.js';
 
 /** Options of {@link MemoryFlagStore}. */
@@ -37,6 +39,13 @@ export interface MemoryFlagStoreOptions {
   maxWriteRetries?: number;
   /** Where a listener that throws is reported. @default console */
   logger?: Logger;
+  /**
+   * A JSON file that keeps every set, its version and its audit log across restarts: read at
+   * start (sets it holds are not seeded again from `flagSets`), and rewritten atomically (a
+   * temporary file renamed over it) before each write resolves. A write that cannot be saved is
+   * refused and changes nothing. One process per file. Without it nothing survives a restart.
+   */
+  file?: string;
 }
 
 interface MemorySet {
@@ -83,6 +92,7 @@ export class MemoryFlagStore extends BaseFlagStore {
   private readonly writes = new Map<string, number>();
   private readonly maxLogLength: number;
   private readonly logger: Logger;
+  private readonly file: string | undefined;
   private lastIdMs = 0;
   private idSeq = 0;
 
@@ -93,8 +103,11 @@ export class MemoryFlagStore extends BaseFlagStore {
       throw new RangeError(`maxLogLength must be a positive integer, got ${options.maxLogLength}`);
     }
     this.logger = options.logger ?? console;
+    this.file = options.file;
+    if (this.file !== undefined) this.restore(this.file);
     for (const [flagSet, document] of Object.entries(options.flagSets ?? {})) {
       checkFlagSetId(flagSet);
+      if (this.sets.has(flagSet)) continue;
       const plan = planWrite(this.snapshotOf(flagSet), { operation: 'replace', document });
       this.apply(flagSet, plan, { actor: 'seed' });
     }
@@ -197,22 +210,24 @@ export class MemoryFlagStore extends BaseFlagStore {
   }
 
   private apply(flagSet: string, plan: WritePlan, options: WriteOptions): number {
-    const set = this.sets.get(flagSet) ?? { version: 0, document: emptyDocument(), log: [] };
-    this.sets.set(flagSet, set);
-    set.version += 1;
+    const current = this.sets.get(flagSet) ?? { version: 0, document: emptyDocument(), log: [] };
+    let document: FlagSetDocument;
     if (plan.replaceAll) {
-      set.document = clone(plan.document);
+      document = clone(plan.document);
     } else {
       // Apply the change, not the planned document: other flags may have changed since the
-      // snapshot. In place: stored objects never leave the store uncopied.
-      const { flags } = set.document;
+      // snapshot. A new top level (flags shared, never handed out uncopied), so that a write the
+      // file refuses leaves the stored set as it was.
+      const flags = { ...current.document.flags };
       for (const [key, flag] of Object.entries(plan.put)) setOwn(flags, key, clone(flag) as FlagDefinition);
       for (const key of plan.remove) delete flags[key];
+      document = { ...current.document, flags };
     }
+    const version = current.version + 1;
     const entry: AuditEntry = {
       id: this.nextId(),
       flagSet,
-      version: set.version,
+      version,
       operation: plan.operation,
       ...(plan.flagKey !== undefined && { flagKey: plan.flagKey }),
       actor: options.actor ?? 'unknown',
@@ -221,10 +236,34 @@ export class MemoryFlagStore extends BaseFlagStore {
       before: clone(plan.before),
       after: clone(plan.after),
     };
-    set.log.push(entry);
-    if (set.log.length > this.maxLogLength) set.log.splice(0, set.log.length - this.maxLogLength);
+    const log = [...current.log, entry];
+    if (log.length > this.maxLogLength) log.splice(0, log.length - this.maxLogLength);
+    const next: MemorySet = { version, document, log };
+    // Saved before it becomes visible: a write the disk refuses is refused, not half-kept.
+    if (this.file !== undefined) writeFlagFile(this.file, this.fileSets(flagSet, next));
+    this.sets.set(flagSet, next);
     for (const follower of this.followers.get(flagSet) ?? []) this.schedule(flagSet, follower);
-    return set.version;
+    return version;
+  }
+
+  /** Every set as the file keeps it, with `flagSet` replaced by `next`. */
+  private *fileSets(flagSet: string, next: MemorySet): Generator<FileFlagSet> {
+    if (!this.sets.has(flagSet)) yield { flagSet, ...next };
+    for (const [id, set] of this.sets) yield { flagSet: id, ...(id === flagSet ? next : set) };
+  }
+
+  /** Loads the sets kept in `file`; new log ids continue after the newest one kept. */
+  private restore(file: string): void {
+    for (const { flagSet, version, document, log } of readFlagFile(file) ?? []) {
+      checkFlagSetId(flagSet);
+      this.sets.set(flagSet, { version, document, log: [...log] });
+      const newest = log.at(-1)?.id;
+      if (newest !== undefined && compareIds(newest, `${this.lastIdMs}-${this.idSeq}`) > 0) {
+        const [ms, seq] = newest.split('-').map(Number) as [number, number];
+        this.lastIdMs = ms;
+        this.idSeq = seq;
+      }
+    }
   }
 
   /** Ids shaped like Redis stream ids (`<ms>-<seq>`), increasing. */
