@@ -1,12 +1,21 @@
 /**
  * `MemoryServerState`: the state contract in process, optionally kept in a JSON file so that a
- * single-machine server without Redis keeps its tokens and webhooks across a restart (the
- * embedded default). The file is rewritten atomically (a temporary file renamed over it) after
- * every change; counters, which change often, are written at most every `counterFlushMs`.
+ * single-machine server without Redis keeps its tokens, webhooks and delivery cursors across a
+ * restart (the embedded default). The file is rewritten atomically (a temporary file, flushed,
+ * renamed over it) before each change resolves; counters, which change often, reach it at most
+ * `counterFlushMs` later and on `close`. One process per file.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  byId,
+  checkIncrements,
+  checkKey,
+  checkLease,
+  checkPutOptions,
+  encodeValue,
+  ownRecord,
+} from './arguments.js';
 import type { Lease, PutOptions, ServerState, StateDocument } from './server-state.js';
+import { type StateFile, readStateFile, writeStateFile } from './state-file.js';
 
 /** Options of {@link MemoryServerState}. */
 export interface MemoryServerStateOptions {
@@ -19,54 +28,37 @@ export interface MemoryServerStateOptions {
 }
 
 interface StoredDocument {
-  value: unknown;
+  /** The JSON text: stored values share nothing with callers. */
+  json: string;
   version: number;
   expiresAt?: number;
 }
 
-interface FileShape {
-  documents: Record<string, Record<string, StoredDocument>>;
-  counters: Record<string, Record<string, Record<string, number>>>;
-  leases: Record<string, Lease>;
-  fencing: Record<string, number>;
+/** A lease name's state: the last token granted survives release and expiry (fencing). */
+interface StoredLease {
+  token: number;
+  owner?: string;
+  expiresAt: number;
 }
-
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** Server state in process (and, with `file`, on disk). */
 export class MemoryServerState implements ServerState {
   readonly name = 'memory';
-  private readonly data: FileShape = { documents: {}, counters: {}, leases: {}, fencing: {} };
+  private readonly documents = new Map<string, Map<string, StoredDocument>>();
+  private readonly counterRecords = new Map<string, Map<string, Map<string, number>>>();
+  private readonly leases = new Map<string, StoredLease>();
   private readonly now: () => number;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: MemoryServerStateOptions = {}) {
     this.now = options.now ?? Date.now;
-    if (options.file) {
-      let text: string | undefined;
-      try {
-        text = readFileSync(options.file, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-      if (text !== undefined) {
-        try {
-          Object.assign(this.data, JSON.parse(text) as Partial<FileShape>);
-        } catch (error) {
-          throw new Error(
-            `server state file ${options.file} is not valid JSON: ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          );
-        }
-      }
-    }
+    if (options.file !== undefined) this.restore(readStateFile(options.file));
   }
 
   async get<T>(namespace: string, id: string): Promise<StateDocument<T> | undefined> {
+    checkKey('get', namespace, id);
     const doc = this.live(namespace, id);
-    return doc ? { value: copy(doc.value) as T, version: doc.version } : undefined;
+    return doc && { value: JSON.parse(doc.json) as T, version: doc.version };
   }
 
   async put<T>(
@@ -75,31 +67,52 @@ export class MemoryServerState implements ServerState {
     value: T,
     options: PutOptions = {},
   ): Promise<number | undefined> {
+    checkKey('put', namespace, id);
+    checkPutOptions(options);
+    const json = encodeValue('put', value);
     const current = this.live(namespace, id);
     if (options.expectedVersion !== undefined && (current?.version ?? 0) !== options.expectedVersion)
       return undefined;
     const version = (current?.version ?? 0) + 1;
-    const stored: StoredDocument = { value: copy(value), version };
+    const stored: StoredDocument = { json, version };
     if (options.ttlMs !== undefined) stored.expiresAt = this.now() + options.ttlMs;
-    const documents = this.data.documents[namespace] ?? {};
-    this.data.documents[namespace] = documents;
-    documents[id] = stored;
-    this.save();
+    const documents = this.documents.get(namespace) ?? new Map<string, StoredDocument>();
+    this.documents.set(namespace, documents);
+    const previous = documents.get(id);
+    documents.set(id, stored);
+    try {
+      this.save();
+    } catch (error) {
+      // Not saved, not changed: the caller sees the write fail and the state as it was.
+      if (previous) documents.set(id, previous);
+      else documents.delete(id);
+      throw error;
+    }
     return version;
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {
+    checkKey('delete', namespace, id);
     const existed = this.live(namespace, id) !== undefined;
-    if (this.data.documents[namespace]) delete this.data.documents[namespace][id];
-    if (existed) this.save();
-    return existed;
+    if (!existed) return false;
+    const documents = this.documents.get(namespace)!;
+    const previous = documents.get(id)!;
+    documents.delete(id);
+    try {
+      this.save();
+    } catch (error) {
+      documents.set(id, previous);
+      throw error;
+    }
+    return true;
   }
 
   async list<T>(namespace: string): Promise<Map<string, StateDocument<T>>> {
+    checkKey('list', namespace, 'all');
     const out = new Map<string, StateDocument<T>>();
-    for (const id of Object.keys(this.data.documents[namespace] ?? {})) {
+    for (const id of [...(this.documents.get(namespace)?.keys() ?? [])].sort(byId)) {
       const doc = this.live(namespace, id);
-      if (doc) out.set(id, { value: copy(doc.value) as T, version: doc.version });
+      if (doc) out.set(id, { value: JSON.parse(doc.json) as T, version: doc.version });
     }
     return out;
   }
@@ -109,36 +122,53 @@ export class MemoryServerState implements ServerState {
     id: string,
     counters: Readonly<Record<string, number>>,
   ): Promise<Record<string, number>> {
-    const records = this.data.counters[namespace] ?? {};
-    this.data.counters[namespace] = records;
-    const record = records[id] ?? {};
-    records[id] = record;
-    for (const [name, by] of Object.entries(counters)) record[name] = (record[name] ?? 0) + by;
+    checkKey('increment', namespace, id);
+    const increments = checkIncrements(counters);
+    const records = this.counterRecords.get(namespace) ?? new Map<string, Map<string, number>>();
+    this.counterRecords.set(namespace, records);
+    const record = records.get(id) ?? new Map<string, number>();
+    records.set(id, record);
+    for (const [name, by] of increments) record.set(name, (record.get(name) ?? 0) + by);
     this.saveCountersSoon();
-    return { ...record };
+    return ownRecord(record);
   }
 
   async counters(namespace: string, id: string): Promise<Record<string, number>> {
-    return { ...(this.data.counters[namespace]?.[id] ?? {}) };
+    checkKey('counters', namespace, id);
+    return ownRecord(this.counterRecords.get(namespace)?.get(id) ?? []);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    checkLease('acquireLease', name, owner, ttlMs);
     const now = this.now();
-    const held = this.data.leases[name];
-    if (held && held.expiresAt > now && held.owner !== owner) return undefined;
-    const token =
-      held && held.owner === owner && held.expiresAt > now ? held.token : (this.data.fencing[name] ?? 0) + 1;
-    this.data.fencing[name] = token;
-    const lease: Lease = { owner, token, expiresAt: now + ttlMs };
-    this.data.leases[name] = lease;
-    this.save();
+    const held = this.leases.get(name);
+    const live = held?.owner !== undefined && held.expiresAt > now;
+    if (live && held.owner !== owner) return undefined;
+    const token = live ? held!.token : (held?.token ?? 0) + 1;
+    const lease = { owner, token, expiresAt: now + ttlMs };
+    this.leases.set(name, lease);
+    try {
+      this.save();
+    } catch (error) {
+      if (held) this.leases.set(name, held);
+      else this.leases.delete(name);
+      throw error;
+    }
     return { ...lease };
   }
 
   async releaseLease(name: string, owner: string): Promise<void> {
-    if (this.data.leases[name]?.owner !== owner) return;
-    delete this.data.leases[name];
-    this.save();
+    checkLease('releaseLease', name, owner);
+    const held = this.leases.get(name);
+    if (held?.owner !== owner) return;
+    // The token stays: the next grant must be larger than every one before it.
+    this.leases.set(name, { token: held.token, expiresAt: 0 });
+    try {
+      this.save();
+    } catch (error) {
+      this.leases.set(name, held);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
@@ -150,30 +180,64 @@ export class MemoryServerState implements ServerState {
   }
 
   private live(namespace: string, id: string): StoredDocument | undefined {
-    const doc = this.data.documents[namespace]?.[id];
-    if (!doc || !Object.hasOwn(this.data.documents[namespace]!, id)) return undefined;
+    const documents = this.documents.get(namespace);
+    const doc = documents?.get(id);
+    if (!doc) return undefined;
     if (doc.expiresAt !== undefined && doc.expiresAt <= this.now()) {
-      delete this.data.documents[namespace]![id];
+      documents!.delete(id);
       return undefined;
     }
     return doc;
   }
 
   private saveCountersSoon(): void {
-    if (!this.options.file || this.flushTimer) return;
+    if (this.options.file === undefined || this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
-      this.save();
+      try {
+        this.save();
+      } catch {
+        // Retried with the next change or on close; documents and leases report their own failures.
+      }
     }, this.options.counterFlushMs ?? 1_000);
     this.flushTimer.unref?.();
   }
 
+  private restore(file: StateFile | undefined): void {
+    if (!file) return;
+    const now = this.now();
+    for (const [namespace, id, doc] of file.documents) {
+      if (doc.expiresAt !== undefined && doc.expiresAt <= now) continue;
+      const documents = this.documents.get(namespace) ?? new Map<string, StoredDocument>();
+      this.documents.set(namespace, documents);
+      documents.set(id, { ...doc, json: JSON.stringify(doc.value) });
+    }
+    for (const [namespace, id, counters] of file.counters) {
+      const records = this.counterRecords.get(namespace) ?? new Map<string, Map<string, number>>();
+      this.counterRecords.set(namespace, records);
+      records.set(id, new Map(counters));
+    }
+    for (const [name, lease] of file.leases) this.leases.set(name, { ...lease });
+  }
+
   private save(): void {
     const file = this.options.file;
-    if (!file) return;
-    mkdirSync(dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.data), { mode: 0o600 });
-    renameSync(temporary, file);
+    if (file === undefined) return;
+    const documents: StateFile['documents'] = [];
+    for (const [namespace, docs] of this.documents)
+      for (const [id, doc] of docs)
+        documents.push([
+          namespace,
+          id,
+          {
+            value: JSON.parse(doc.json) as unknown,
+            version: doc.version,
+            ...(doc.expiresAt !== undefined && { expiresAt: doc.expiresAt }),
+          },
+        ]);
+    const counters: StateFile['counters'] = [];
+    for (const [namespace, records] of this.counterRecords)
+      for (const [id, record] of records) counters.push([namespace, id, [...record]]);
+    writeStateFile(file, { documents, counters, leases: [...this.leases] });
   }
 }

@@ -33,7 +33,14 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
-/** Where the server keeps its own state. */
+/**
+ * Where the server keeps its own state. Every implementation passes the conformance suite
+ * (`testServerState` from `@ensign/server/testing`). Common rules:
+ * - a namespace is a non-empty string without `{` or `}` (it becomes a Redis hash tag); an id any
+ *   non-empty string; both well-formed Unicode. Refusals are `TypeError`s naming the argument;
+ * - values are stored as JSON: what goes in comes out as a deep copy, as `JSON.stringify` wrote it;
+ * - every method is atomic on its own; none is atomic with another.
+ */
 export interface ServerState {
   /** A short name of the backend (`memory`, `redis`), for logs and health. */
   readonly name: string;
@@ -46,11 +53,15 @@ export interface ServerState {
   put<T>(namespace: string, id: string, value: T, options?: PutOptions): Promise<number | undefined>;
   /** Removes one document; resolves whether it existed. */
   delete(namespace: string, id: string): Promise<boolean>;
-  /** Every document of a namespace, by id (namespaces stay small: tokens, webhooks, plans). */
+  /**
+   * Every live document of a namespace, by id, in code-unit order of the ids (namespaces stay
+   * small: tokens, webhooks, plans). Each document is as it was at some moment during the call.
+   */
   list<T>(namespace: string): Promise<Map<string, StateDocument<T>>>;
   /**
-   * Adds to named counters of one record atomically and resolves their new values (usage and
-   * metric aggregates: many writers, no lost increments).
+   * Adds to named counters of one record atomically and resolves every counter of the record
+   * (usage and metric aggregates: many writers, no lost increments). Increments are finite
+   * numbers; integers stay exact up to 2^53, fractions to about 15 significant digits.
    */
   increment(
     namespace: string,
@@ -62,6 +73,8 @@ export interface ServerState {
   /**
    * Takes or renews the lease `name` for `owner` for `ttlMs`: granted when free, expired, or
    * already held by `owner` (renewal keeps the token); `undefined` when someone else holds it.
+   * A lease that lapsed or was released is granted with a new, larger token, also to its former
+   * owner. Expiry is measured by the state's clock (Redis's, shared by every instance).
    */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
   /** Gives the lease up if `owner` holds it. */
