@@ -79,3 +79,48 @@ export {
   overrideBanner,
   withOverrides,
 } from './overrides/with-overrides.js';
+// Intent-level actions (kill, restore, rollout, targeting, revert one flag, promote, history).
+export { type IntentErrorCode, IntentError } from './intents/errors.js';
+export { type JsonChange, jsonChanges, jsonEqual } from './intents/diff.js';
+export {
+  type FlagDecision,
+  type FlagIntentResult,
+  INTENT_WRITE_ATTEMPTS,
+  type IntentOptions,
+  updateFlag,
+} from './intents/update-flag.js';
+export {
+  KILL_METADATA,
+  type KillDetail,
+  type KillMode,
+  type KillState,
+  OFF_VARIANT_METADATA,
+  type RestoreDetail,
+  killedDefinition,
+  killFlag,
+  killStateOf,
+  offVariantOf,
+  restoreFlag,
+} from './intents/kill.js';
+export {
+  MAX_TOTAL_WEIGHT,
+  type RolloutWeights,
+  rolloutWeightsOf,
+  setRolloutWeights,
+  withRolloutWeights,
+} from './intents/rollout.js';
+export {
+  DEFAULT_TARGETING_ATTRIBUTE,
+  type TargetingChange,
+  changeTargeting,
+  withTargetingChange,
+} from './intents/targeting.js';
+export { type RevertFlagResult, flagAtVersion, revertFlag } from './intents/revert-flag.js';
+export {
+  type PromotionOptions,
+  type PromotionPlan,
+  type PromotionResult,
+  planPromotion,
+  promote,
+} from './intents/promote.js';
+export { type HistoryChange, describeEntry, historyOf } from './intents/history.js';
