@@ -53,6 +53,11 @@ export interface ServerOptions {
   requestLogs?: boolean;
   /** Run the webhook dispatcher in this instance. @default true */
   webhooks?: boolean;
+  /**
+   * Flag sets to list from the start (a store cannot list its sets): added to the known sets in
+   * the server state, beside every set written through the admin API. @default []
+   */
+  flagSets?: readonly string[];
 }
 
 /** A created server. */
@@ -98,6 +103,8 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
   };
   const app = Fastify({
     bodyLimit,
+    // Flag keys may be 256 characters, more once URL-encoded (find-my-way's default is 100).
+    routerOptions: { maxParamLength: 1024 },
     logger: options.requestLogs
       ? {
           // Request lines without query strings (an event-stream URL may carry a token) or headers.
@@ -126,7 +133,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     },
   });
   registerHealthRoutes(app, context);
-  await registerAdminRoutes(app, context);
+  await registerAdminRoutes(app, context, { flagSets: options.flagSets ?? [] });
   await registerOfrepRoutes(app, context);
   const webhooks = await startWebhooks(app, context, { dispatch: options.webhooks ?? true });
   app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () =>

@@ -37,6 +37,8 @@ export { RedisServerState, type RedisServerStateOptions } from './state/redis-st
 export type { StateConnectionOptions } from './state/redis/connection.js';
 export { DEFAULT_STATE_PREFIX } from './state/redis/keys.js';
 export { type RedisStateAclOptions, redisStateAclRules } from './state/redis/acl.js';
+export { type RouteAccess, routeAccess } from './auth/authenticate.js';
+export { FLAG_SETS, type FlagSetRecord, KnownFlagSets } from './flag-sets/known-sets.js';
 export {
   type EmbeddedBackends,
   type EmbeddedBackendsOptions,

@@ -41,9 +41,40 @@ declare module 'fastify' {
   }
 }
 
+/** A route as the auth hook sees it: what it declares, for the role × route matrix and docs. */
+export interface RouteAccess {
+  readonly method: string;
+  /** The path as registered (`/api/v1/flag-sets/:set`). */
+  readonly url: string;
+  /** `undefined`: declares none, so it admits nobody. */
+  readonly permission: Permission | undefined;
+  /** The parameter naming the flag set the route acts on. */
+  readonly flagSetParam: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteAccess[]>();
+
+/** Every route registered after {@link registerAuthentication}, with the access it declares. */
+export function routeAccess(app: FastifyInstance): readonly RouteAccess[] {
+  return routeTables.get(app) ?? [];
+}
+
 /** Registers the authentication and authorisation hook. */
 export function registerAuthentication(app: FastifyInstance, options: AuthenticationOptions): void {
   const limiter = new RateLimiter();
+  const table: RouteAccess[] = [];
+  routeTables.set(app, table);
+  // Read from the router as routes are added, so a test can hold every route to the role table.
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      table.push({
+        method,
+        url: route.url,
+        permission: route.config?.permission,
+        flagSetParam: route.config?.flagSetParam ?? 'set',
+      });
+    }
+  });
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config;
     // A request that matched no route reaches the not-found handler without a permission.
