@@ -150,7 +150,7 @@ export class HttpClient implements EnsignClient {
     weights: Readonly<Record<string, number>>,
     meta: WriteMeta,
   ): Promise<FlagWriteResult> {
-    return this.flagAction(flagSet, flagKey, 'weights', { weights, ...meta });
+    return this.flagAction(flagSet, flagKey, 'rollout', { weights, ...meta });
   }
 
   revertFlag(flagSet: string, flagKey: string, version: number, meta: WriteMeta): Promise<FlagWriteResult> {

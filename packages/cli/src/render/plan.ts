@@ -75,7 +75,7 @@ function driftBlock(item: DriftItem, context: PlanContext): string[] {
   lines.push(
     item.overwrite
       ? `${INDENT}--overwrite-drift given: apply changes it as the file says`
-      : `${INDENT}left as it is; to apply the file anyway: --overwrite-drift ${item.flagKey}`,
+      : `${INDENT}kept as it is; to apply the file: --overwrite-drift ${item.flagKey}`,
   );
   return lines;
 }
