@@ -4,6 +4,7 @@ import { type FlagSetSnapshot, MemoryFlagStore } from '@ensign/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, mintWidgetToken } from '../src/index.js';
 import { PreparedSet } from '../src/ofrep/prepared-set.js';
+import { closeServer } from './ofrep/close.js';
 import { CLIENT_FLAGS, SERVER_ONLY, ofrepFlags } from './ofrep/flags.js';
 import { type Answer, type TestServer, quiet, startServer } from './support/server.js';
 
@@ -12,7 +13,7 @@ let t: TestServer;
 beforeAll(async () => {
   t = await startServer({ shop: ofrepFlags() }, { widgetSecret: SECRET });
 });
-afterAll(async () => t?.close());
+afterAll(async () => closeServer(t));
 
 /** Sends no token at all. */
 const NO_TOKEN = '';
@@ -183,7 +184,7 @@ describe('OFREP reads', () => {
       }
       expect(store.loads).toBe(opened);
     } finally {
-      await s.close();
+      await closeServer(s);
     }
   });
 });
@@ -276,7 +277,7 @@ describe('OFREP tokens', () => {
           .status,
       ).toBe(401);
     } finally {
-      await noSecret.close();
+      await closeServer(noSecret);
     }
   });
 });
