@@ -2,8 +2,9 @@
  * The same app code on other vendors' providers. One shared scenario (a 25 % percentage rollout,
  * a targeting rule, a kill switch, typed errors, the widget hand-off) is run by one unchanged app
  * module (fixtures/vendor/app.ts, OpenFeature client API only) on every provider of the table in
- * fixtures/vendor/providers.ts: ours over memory and a real redis-server, OpenFeature's
- * InMemoryProvider, flagd's in-process provider from a file, LaunchDarkly's provider on TestData.
+ * fixtures/vendor/providers.ts: ours over memory, a real redis-server and the Firestore emulator,
+ * OpenFeature's InMemoryProvider, flagd's in-process provider from a file, LaunchDarkly's
+ * provider on TestData.
  * App-level outcomes must agree; reasons and variant names are each vendor's own (asserted per
  * entry), and so is bucketing (split proportions are asserted, and flagd-format providers must
  * agree member by member). See fixtures/vendor/README.md.
@@ -99,7 +100,8 @@ beforeAll(async () => {
     running.set(entry, { setup, client: OpenFeature.getClient(domain) });
     await OpenFeature.setProviderAndWait(domain, setup.provider);
   }
-}, 60_000);
+  // The Firestore emulator (Java) alone may take most of a minute to start on a busy machine.
+}, 120_000);
 
 afterAll(async () => {
   await OpenFeature.close();
