@@ -19,6 +19,7 @@ import { registerOfrepRoutes } from './ofrep/index.js';
 import { MemoryServerState } from './state/memory-state.js';
 import type { ServerState } from './state/server-state.js';
 import { startWebhooks } from './webhooks/index.js';
+import type { WebhookOptions } from './webhooks/options.js';
 
 /** Default of {@link ServerOptions.bodyLimit}: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1_048_576;
@@ -51,8 +52,11 @@ export interface ServerOptions {
   logger?: Logger;
   /** Log every request (method, route, status, time). @default false */
   requestLogs?: boolean;
-  /** Run the webhook dispatcher in this instance. @default true */
-  webhooks?: boolean;
+  /**
+   * Run the webhook dispatcher in this instance (`false`: serve the webhook routes only), or tune
+   * delivery: attempts, backoff, timeouts, poll and lease intervals. @default true
+   */
+  webhooks?: boolean | WebhookOptions;
   /**
    * Flag sets to list from the start (a store cannot list its sets): added to the known sets in
    * the server state, beside every set written through the admin API. @default []
@@ -135,7 +139,11 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
   registerHealthRoutes(app, context);
   await registerAdminRoutes(app, context, { flagSets: options.flagSets ?? [] });
   await registerOfrepRoutes(app, context);
-  const webhooks = await startWebhooks(app, context, { dispatch: options.webhooks ?? true });
+  const webhooks = await startWebhooks(
+    app,
+    context,
+    typeof options.webhooks === 'object' ? options.webhooks : { dispatch: options.webhooks ?? true },
+  );
   app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () =>
     app.swagger(),
   );

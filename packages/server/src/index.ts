@@ -44,3 +44,18 @@ export {
   type EmbeddedBackendsOptions,
   openEmbeddedBackends,
 } from './state/embedded.js';
+export {
+  type WebhookPayload,
+  WEBHOOK_HEADERS,
+  signWebhookBody,
+  verifyWebhookSignature,
+} from './webhooks/payload.js';
+export { WEBHOOK_EVENTS, type WebhookEvent } from './webhooks/events.js';
+export { type WebhookOptions, WEBHOOK_DEFAULTS } from './webhooks/options.js';
+export type {
+  CursorState,
+  DeliveryRecord,
+  FailureRecord,
+  WebhookRecord,
+} from './webhooks/records.js';
+export { WebhookDispatcher, type Webhooks } from './webhooks/index.js';
