@@ -92,7 +92,8 @@ export function buildProgram(
     .helpOption('-h, --help', 'show help for a command')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODE_HELP}\n`);
-  program.configureHelp({ helpWidth: 80, sortSubcommands: false });
+  // Narrow description columns still wrap (commander stops wrapping below 40 columns by default).
+  program.configureHelp({ helpWidth: 80, minWidthToWrap: 20, sortSubcommands: false });
 
   program
     .command('validate')

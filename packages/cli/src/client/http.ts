@@ -129,10 +129,12 @@ export async function send(
     // arrived: say so instead of claiming nothing happened.
     const neverSent = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(String(why));
     const outcome =
-      neverSent || request.method === 'GET'
-        ? 'nothing was written'
-        : 'the write may or may not have been applied (check the history)';
-    throw new CliError('unreachable', `cannot reach the server at ${url.origin} (${why}); ${outcome}`, {
+      request.method === 'GET'
+        ? ''
+        : neverSent
+          ? '; nothing was written'
+          : '; the write may or may not have been applied (check the history)';
+    throw new CliError('unreachable', `cannot reach the server at ${url.origin} (${why})${outcome}`, {
       hint: 'check ENSIGN_URL and that the server is running (ensign serve)',
       cause: error,
     });

@@ -73,6 +73,16 @@ export function fromStoreError(error: unknown, target: string): CliError {
     return new CliError('failed', error.message, { cause: error });
   }
   if (error instanceof InvalidArgumentError) return new CliError('usage', error.message, { cause: error });
+  if (error instanceof Error && /^(WRONGPASS|NOAUTH)\b/.test(error.message)) {
+    return new CliError(
+      'unauthenticated',
+      `the store at ${target} refused the credentials: ${error.message}`,
+      {
+        hint: 'check the user and password in REDIS_URL',
+        cause: error,
+      },
+    );
+  }
   if (isUnreachable(error)) {
     const detail = error instanceof Error ? error.message : String(error);
     return new CliError(
