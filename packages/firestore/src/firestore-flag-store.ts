@@ -1,0 +1,455 @@
+import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
+/**
+ * `FirestoreFlagStore`: flag sets in Cloud Firestore behind the same contract as the memory and
+ * Redis stores. One document per set (version, metadata, `$evaluators`), one per flag (its JSON
+ * text), one per audit entry (the change feed, followed with a real-time listener). Every write is
+ * one atomic commit, compare-and-set on the set document, that writes the flags, bumps the version
+ * and appends exactly one audit entry carrying the write's id.
+ */
+import {
+  type AuditEntry,
+  BaseFlagStore,
+  type CommitOutcome,
+  type CommitRequest,
+  DEFAULT_HISTORY_LIMIT,
+  DEFAULT_MAX_LOG_LENGTH,
+  DEFAULT_MAX_WRITE_RETRIES,
+  type FlagPatch,
+  type FlagSetSnapshot,
+  FlagStoreError,
+  type FollowOptions,
+  type HistoryOptions,
+  StorePermissionError,
+  type Subscription,
+  type WriteOptions,
+  type WriteResult,
+  checkFlagSetId,
+  entryTouchesFlag,
+} from '@ensign/store';
+import type { Firestore, Query, Settings } from '@google-cloud/firestore';
+import type { Logger } from '@openfeature/server-sdk';
+import { Status, isCommitRetryable, isPermissionError, openClient, statusCode } from './firestore/client.js';
+import { decodeEntry, readSetDoc } from './firestore/codec.js';
+import { FeedFollower } from './firestore/feed-follower.js';
+import { DEFAULT_COLLECTION, FIELDS, type SetRefs, setRefs, versionOfPosition } from './firestore/layout.js';
+import { type BaseRead, buildCommit, guardHolds, readOne, readWhole } from './firestore/writes.js';
+
+/** Options of {@link FirestoreFlagStore}. */
+export interface FirestoreFlagStoreOptions {
+  /** A client to use; the store leaves it open on `close`. Give this or `settings`. */
+  firestore?: Firestore;
+  /**
+   * Settings of a client the store creates (and terminates on `close`), e.g.
+   * `{ projectId: 'my-project' }`, or `{ projectId: 'demo', host: '127.0.0.1:8080', ssl: false }`
+   * for the emulator. `FIRESTORE_EMULATOR_HOST` is honoured as by the client itself.
+   */
+  settings?: Settings;
+  /** Collection (path) holding one document per flag set. @default 'flagSets' */
+  collection?: string;
+  /** Audit-log entries kept per set (older ones are deleted as new ones come). @default 10000 */
+  maxLogLength?: number;
+  /** Retries of a write without `expectedVersion` that lost a race with another writer. @default 10 */
+  maxWriteRetries?: number;
+  /**
+   * How often a change feed checks that Firestore answers (one read of the set's document): the
+   * client re-opens a lost listener silently, so this is how an interruption is noticed.
+   * @default 5000
+   */
+  feedCheckMs?: number;
+  /** A check, or a listener's first snapshot, that takes longer marks the feed interrupted. @default 5000 */
+  feedTimeoutMs?: number;
+  /** Receives warnings (flags that do not decode) and listener errors. @default console */
+  logger?: Logger;
+}
+
+/** Default of {@link FirestoreFlagStoreOptions.feedCheckMs}. */
+export const FEED_CHECK_MS = 5_000;
+/** Default of {@link FirestoreFlagStoreOptions.feedTimeoutMs}. */
+export const FEED_TIMEOUT_MS = 5_000;
+
+/** Commit attempts of one planned write (each after reading again what it depends on). */
+const MAX_COMMIT_ATTEMPTS = 8;
+/** Log documents read per query when paging through the log. */
+const PAGE = 300;
+
+const READ_HINT =
+  'readers need to read the collection and its subcollections (IAM role roles/datastore.viewer)';
+const WRITE_HINT =
+  'writers need to write the collection and its subcollections (IAM role roles/datastore.user)';
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (!Number.isInteger(chosen) || chosen < 1) {
+    throw new RangeError(`option ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return chosen;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Flag sets in Cloud Firestore (or its emulator), through the official client.
+ * @example
+ * const store = new FirestoreFlagStore({ settings: { projectId: 'my-project' } });
+ * await store.patchFlag('app', 'new-checkout', { state: 'DISABLED' }, { actor: 'alice', reason: 'INC-42' });
+ */
+export class FirestoreFlagStore extends BaseFlagStore {
+  /** The backend's name: providers over this store call themselves `ensign-firestore`. */
+  readonly name = 'firestore';
+  /** The client the store reads and writes with (yours, if you passed `firestore`). */
+  readonly firestore: Firestore;
+  private readonly owned: boolean;
+  private readonly where: string;
+  private readonly collection: string;
+  private readonly maxLogLength: number;
+  private readonly feedCheckMs: number;
+  private readonly feedTimeoutMs: number;
+  private readonly logger: Logger;
+  private readonly followers = new Set<FeedFollower>();
+  /** What each snapshot read for writing was decoded from: the commit's compare-and-set. */
+  private readonly bases = new WeakMap<FlagSetSnapshot, BaseRead>();
+  /** Writes of this store, one at a time per set (they would only conflict with each other). */
+  private readonly queues = new Map<string, Promise<void>>();
+  /** Sets whose log was swept of entries beyond `maxLogLength` by this store. */
+  private readonly swept = new Set<string>();
+  private readonly background = new Set<Promise<void>>();
+  private readonly warned = new Map<string, Set<string>>();
+  private closed = false;
+
+  constructor(options: FirestoreFlagStoreOptions = {}) {
+    super(options.maxWriteRetries ?? DEFAULT_MAX_WRITE_RETRIES);
+    this.maxLogLength = positiveInteger('maxLogLength', options.maxLogLength, DEFAULT_MAX_LOG_LENGTH);
+    this.feedCheckMs = positiveInteger('feedCheckMs', options.feedCheckMs, FEED_CHECK_MS);
+    this.feedTimeoutMs = positiveInteger('feedTimeoutMs', options.feedTimeoutMs, FEED_TIMEOUT_MS);
+    this.logger = options.logger ?? console;
+    const { firestore, owned, address } = openClient(options.firestore, options.settings);
+    this.firestore = firestore;
+    this.owned = owned;
+    this.where = address;
+    this.collection = options.collection ?? DEFAULT_COLLECTION;
+    // Refuses a path that does not name a collection, before anything is read.
+    firestore.collection(this.collection);
+  }
+
+  /** Where the store connects (host, project and database; never credentials), for error messages. */
+  get address(): string {
+    return this.where;
+  }
+
+  /** The documents of a set: `<collection>/<set>`, its `flags` and `log` subcollections. */
+  refs(flagSet: string): SetRefs {
+    checkFlagSetId(flagSet);
+    return setRefs(this.firestore, this.collection, flagSet);
+  }
+
+  async load(flagSet: string): Promise<FlagSetSnapshot> {
+    const refs = this.refs(flagSet);
+    const { snapshot, problems } = await this.read(flagSet, () => readWhole(this.firestore, refs, flagSet));
+    this.warn(flagSet, problems);
+    return snapshot;
+  }
+
+  async version(flagSet: string): Promise<number> {
+    const refs = this.refs(flagSet);
+    return readSetDoc(flagSet, await this.read(flagSet, () => refs.set.get())).version;
+  }
+
+  async history(flagSet: string, options: HistoryOptions = {}): Promise<AuditEntry[]> {
+    const refs = this.refs(flagSet);
+    const limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    const page = options.flagKey === undefined ? Math.min(Math.max(limit, 1), PAGE) : PAGE;
+    const out: AuditEntry[] = [];
+    await this.pages(flagSet, refs.log.orderBy(FIELDS.version, 'desc'), page, (entry) => {
+      if (out.length >= limit) return false;
+      if (options.flagKey === undefined || entryTouchesFlag(entry, options.flagKey)) out.push(entry);
+      return out.length < limit;
+    });
+    return out;
+  }
+
+  async follow(
+    flagSet: string,
+    position: string,
+    listener: (entry: AuditEntry) => void,
+    options: FollowOptions = {},
+  ): Promise<Subscription> {
+    const refs = this.refs(flagSet);
+    if (this.closed) throw new FlagStoreError(flagSet, 'FirestoreFlagStore is closed');
+    const afterVersion = typeof position === 'string' ? versionOfPosition(position) : undefined;
+    if (afterVersion === undefined) {
+      throw new FlagStoreError(
+        flagSet,
+        `${JSON.stringify(position)} is not a position in the change feed of flag set "${flagSet}": ` +
+          "follow from a snapshot's position or an entry's id",
+      );
+    }
+    let active = true;
+    const follower = new FeedFollower({
+      query: (after) => refs.log.where(FIELDS.version, '>', after).orderBy(FIELDS.version),
+      probe: () => refs.set.get(),
+      afterVersion,
+      checkMs: this.feedCheckMs,
+      timeoutMs: this.feedTimeoutMs,
+      deliver: (snapshot, after) => {
+        const entries: AuditEntry[] = [];
+        for (const change of snapshot.docChanges()) {
+          if (change.type !== 'added') continue;
+          // Documents this package did not write are skipped; the reader sees the gap in versions.
+          const entry = decodeEntry(flagSet, change.doc);
+          if (entry && entry.version > after) entries.push(entry);
+        }
+        entries.sort((a, b) => a.version - b.version);
+        let newest: number | undefined;
+        for (const entry of entries) {
+          if (!active) break;
+          if (newest !== undefined && entry.version <= newest) continue;
+          newest = entry.version;
+          this.call(() => listener(entry));
+        }
+        return newest;
+      },
+      onInterrupt: (error) => this.call(() => options.onInterrupt?.(error)),
+      onResume: () => this.call(() => options.onResume?.()),
+      logger: this.logger,
+      label: `of flag set "${flagSet}"`,
+    });
+    try {
+      await follower.start();
+    } catch (error) {
+      follower.stop();
+      if (isPermissionError(error)) throw new StorePermissionError(flagSet, 'read', error, READ_HINT);
+      throw new FlagStoreError(flagSet, `cannot follow flag set "${flagSet}": ${message(error)}`, {
+        cause: error,
+      });
+    }
+    this.followers.add(follower);
+    return {
+      unsubscribe: async () => {
+        active = false;
+        this.followers.delete(follower);
+        follower.stop();
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const follower of this.followers) follower.stop();
+    this.followers.clear();
+    await Promise.all([...this.background]);
+    if (this.owned) await this.firestore.terminate();
+  }
+
+  // One write at a time per set from this store: concurrent writes of one process would only
+  // make each other retry. Writers in other processes are kept apart by the compare-and-set.
+
+  override putFlag(
+    flagSet: string,
+    flagKey: string,
+    flag: FlagDefinition,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.serial(flagSet, () => super.putFlag(flagSet, flagKey, flag, options));
+  }
+
+  override deleteFlag(flagSet: string, flagKey: string, options?: WriteOptions): Promise<WriteResult> {
+    return this.serial(flagSet, () => super.deleteFlag(flagSet, flagKey, options));
+  }
+
+  override patchFlag(
+    flagSet: string,
+    flagKey: string,
+    patch: FlagPatch,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.serial(flagSet, () => super.patchFlag(flagSet, flagKey, patch, options));
+  }
+
+  override replaceFlagSet(
+    flagSet: string,
+    document: FlagSetDocument,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    return this.serial(flagSet, () => super.replaceFlagSet(flagSet, document, options));
+  }
+
+  override revert(flagSet: string, version: number, options?: WriteOptions): Promise<WriteResult> {
+    return this.serial(flagSet, () => super.revert(flagSet, version, options));
+  }
+
+  protected async readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot> {
+    const refs = this.refs(flagSet);
+    const { snapshot, base } = await this.read(flagSet, () =>
+      flagKey === undefined
+        ? readWhole(this.firestore, refs, flagSet)
+        : readOne(this.firestore, refs, flagSet, flagKey),
+    );
+    this.bases.set(snapshot, base);
+    return snapshot;
+  }
+
+  protected async commit(request: CommitRequest): Promise<CommitOutcome> {
+    const { flagSet, plan, snapshot, writeId } = request;
+    const refs = this.refs(flagSet);
+    const original = this.bases.get(snapshot);
+    let base = original;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      if (base === undefined) {
+        // After a failed commit: was it applied after all (its answer lost)? Does the guard hold?
+        const fresh = await this.read(flagSet, () =>
+          plan.flagKey === undefined || plan.replaceAll
+            ? readWhole(this.firestore, refs, flagSet, writeId)
+            : readOne(this.firestore, refs, flagSet, plan.flagKey, writeId),
+        );
+        if (fresh.applied !== undefined) {
+          this.logger.debug(
+            `flag set "${flagSet}": write ${writeId} was applied at version ${fresh.applied}`,
+          );
+          return { committed: true, version: fresh.applied };
+        }
+        if (!guardHolds(request, original, fresh.base)) {
+          return { committed: false, actualVersion: fresh.base.set.version };
+        }
+        base = fresh.base;
+      }
+      const { batch, version } = buildCommit({
+        firestore: this.firestore,
+        refs,
+        request,
+        base,
+        maxLogLength: this.maxLogLength,
+      });
+      try {
+        await batch.commit();
+        this.sweepOnce(flagSet, refs, version);
+        return { committed: true, version };
+      } catch (error) {
+        if (isPermissionError(error)) throw new StorePermissionError(flagSet, 'write', error, WRITE_HINT);
+        if (!isCommitRetryable(error)) {
+          throw new FlagStoreError(flagSet, `cannot write flag set "${flagSet}": ${message(error)}`, {
+            cause: error,
+          });
+        }
+        lastError = error;
+        const code = statusCode(error);
+        // A lost race fails at once and is retried at once; anything else waits a little first.
+        if (code !== Status.FAILED_PRECONDITION && code !== Status.ALREADY_EXISTS) {
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.random() * Math.min(1_000, 50 * 2 ** attempt)),
+          );
+        }
+        base = undefined;
+      }
+    }
+    throw new FlagStoreError(
+      flagSet,
+      `cannot write flag set "${flagSet}" after ${MAX_COMMIT_ATTEMPTS} attempts: ${message(lastError)}`,
+      { cause: lastError },
+    );
+  }
+
+  protected async entriesAfter(flagSet: string, version: number): Promise<AuditEntry[]> {
+    const refs = this.refs(flagSet);
+    const out: AuditEntry[] = [];
+    const query = refs.log.where(FIELDS.version, '>', version).orderBy(FIELDS.version, 'desc');
+    await this.pages(flagSet, query, PAGE, (entry) => {
+      out.push(entry);
+      return true;
+    });
+    return out;
+  }
+
+  /** Reads `query` page by page, decoding entries, until `take` returns false or the log ends. */
+  private async pages(
+    flagSet: string,
+    query: Query,
+    page: number,
+    take: (entry: AuditEntry) => boolean,
+  ): Promise<void> {
+    let next = query.limit(page);
+    for (;;) {
+      const { docs } = await this.read(flagSet, () => next.get());
+      for (const doc of docs) {
+        const entry = decodeEntry(flagSet, doc);
+        if (entry && !take(entry)) return;
+      }
+      if (docs.length < page) return;
+      next = query.startAfter(docs[docs.length - 1]!).limit(page);
+    }
+  }
+
+  /** Runs writes of one set one after another; a failed write does not hold up the next. */
+  private serial<T>(flagSet: string, run: () => Promise<T>): Promise<T> {
+    const key = String(flagSet);
+    const result = (this.queues.get(key) ?? Promise.resolve()).then(run);
+    const tail = result.then(
+      () => {},
+      () => {},
+    );
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return result;
+  }
+
+  /**
+   * Each commit deletes the entry that falls out of `maxLogLength`; once per set, a store also
+   * deletes older ones in the background (left by a store with a larger `maxLogLength`).
+   */
+  private sweepOnce(flagSet: string, refs: SetRefs, version: number): void {
+    if (this.swept.has(flagSet) || version <= this.maxLogLength) return;
+    this.swept.add(flagSet);
+    const query = refs.log
+      .where(FIELDS.version, '<', version - this.maxLogLength)
+      .orderBy(FIELDS.version)
+      .limit(PAGE);
+    const sweep = (async () => {
+      for (;;) {
+        const { docs } = await query.get();
+        if (docs.length === 0) return;
+        const batch = this.firestore.batch();
+        for (const doc of docs) batch.delete(doc.ref);
+        await batch.commit();
+        if (docs.length < PAGE) return;
+      }
+    })().catch((error: unknown) =>
+      this.logger.debug(`flag set "${flagSet}": sweeping old log entries failed:`, message(error)),
+    );
+    this.background.add(sweep);
+    void sweep.finally(() => this.background.delete(sweep));
+  }
+
+  private warn(flagSet: string, problems: readonly string[]): void {
+    const before = this.warned.get(flagSet);
+    const now = new Set(problems);
+    this.warned.set(flagSet, now);
+    for (const problem of now) {
+      if (!before?.has(problem)) {
+        this.logger.warn(`flag set "${flagSet}": ${problem}; it evaluates to PARSE_ERROR until fixed`);
+      }
+    }
+  }
+
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.logger.error('FirestoreFlagStore: a change listener threw', error);
+    }
+  }
+
+  /** Runs a read, turning a refusal into an error that names the set and what was refused. */
+  private async read<T>(flagSet: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isPermissionError(error)) throw new StorePermissionError(flagSet, 'read', error, READ_HINT);
+      throw error;
+    }
+  }
+}
