@@ -101,8 +101,11 @@ export class SseReader {
     let lastId: string | undefined;
     let event = '';
     let data: string[] = [];
+    const source = body.getReader();
     try {
-      for await (const chunk of body) {
+      for (;;) {
+        const { done, value: chunk } = await source.read();
+        if (done) break;
         buffer += decoder.decode(chunk, { stream: true });
         let newline = buffer.search(/\r\n|\r|\n/);
         while (newline >= 0) {
