@@ -92,12 +92,13 @@ export function lineDiff(before: readonly string[], after: readonly string[]): s
       out.push(`  ${before[i]}`);
       i++;
       j++;
-    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      out.push(`+ ${after[j]}`);
-      j++;
-    } else {
+    } else if (i < n && (j === m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // Removals before additions, as diffs read.
       out.push(`- ${before[i]}`);
       i++;
+    } else {
+      out.push(`+ ${after[j]}`);
+      j++;
     }
   }
   return out;
