@@ -16,21 +16,60 @@ export {
 } from './event-pipeline.js';
 export type { AnalyticsEvent, ExposureEvent, TrackingEvent } from './events.js';
 export {
+  type AggregateExperimentInput,
   analyzeExperiment,
   type AnalyzeExperimentInput,
   type ConversionRecord,
-  type ExperimentAnalysis,
+  type ExperimentOptions,
   type ExposureRecord,
+  type VariantAggregate,
+} from './experiments/analyze-experiment.js';
+export {
+  type AlwaysValidOptions,
+  type ExperimentAnalysis,
   type SampleRatioCheck,
   twoProportionTest,
   type VariantResult,
-} from './experiments/analyze-experiment.js';
+} from './experiments/experiment-summary.js';
+export {
+  type SampleRatioOptions,
+  type SampleRatioStratum,
+  type SequentialSampleRatio,
+  sampleRatioLogBayesFactor,
+  sequentialSampleRatio,
+} from './experiments/sample-ratio.js';
+export {
+  alwaysValidPValue,
+  confidenceSequenceRadius,
+  mixtureBoundary,
+  mixtureLogValue,
+  msprtLikelihoodRatio,
+  optimalMixtureRho,
+} from './experiments/sequential.js';
+export {
+  type EffectEstimate,
+  type HarmDirection,
+  type MeanCounts,
+  type ProportionCounts,
+  type SequentialComparison,
+  type SequentialComparisonOptions,
+  type Stratum,
+  compareSequentially,
+  harmBoundary,
+  stratumEffect,
+} from './experiments/two-sample.js';
 export {
   type ReadExperimentEventsOptions,
   type RedisStreamReader,
   readExperimentEvents,
 } from './experiments/read-experiment-events.js';
-export { chiSquareUpperTail, normalUpperTail, wilsonInterval } from './experiments/statistics.js';
+export {
+  chiSquareUpperTail,
+  normalCdf,
+  normalQuantile,
+  normalUpperTail,
+  wilsonInterval,
+} from './experiments/statistics.js';
 export { ExposureHook } from './exposure/exposure-hook.js';
 export {
   EXPOSURE_DEFAULTS,

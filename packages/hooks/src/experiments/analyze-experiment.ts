@@ -6,9 +6,20 @@
  * excluded and counted); a user converted when they have at least one `metric` tracking event at
  * or after their first exposure. Rates get a 95% Wilson score interval; each variant is compared
  * with control by a pooled two-proportion z-test (two-sided); the sample-ratio check is Pearson's
- * chi-square goodness-of-fit of the users per variant against the configured weights.
+ * chi-square goodness-of-fit of the users per variant against the configured weights. Beside the
+ * fixed-horizon figures, always-valid p-values and confidence sequences (`experiment-summary.ts`).
+ *
+ * Two sources: raw events (every exposure and tracking event in memory: exact users), or
+ * aggregates (`aggregates`: exposure units and converted units per variant, as the
+ * `MetricsAggregator` keeps them: constant memory whatever the number of users).
  */
-import { Z_95, chiSquareUpperTail, twoSidedP, wilsonInterval } from './statistics.js';
+import {
+  type AlwaysValidOptions,
+  type ExperimentAnalysis,
+  type VariantCounts,
+  checkWeights,
+  summarizeExperiment,
+} from './experiment-summary.js';
 
 /** What analysis needs from an exposure (an `ExposureEvent` fits). */
 export interface ExposureRecord {
@@ -25,10 +36,8 @@ export interface ConversionRecord {
   readonly timestamp: number;
 }
 
-/** Input of {@link analyzeExperiment}. */
-export interface AnalyzeExperimentInput {
-  exposures: readonly ExposureRecord[];
-  conversions: readonly ConversionRecord[];
+/** What every analysis is told: the flag, the metric, the control, the configured split. */
+export interface ExperimentOptions {
   /** The experiment flag; exposures of other flags are ignored. */
   flagKey: string;
   /** The tracking event name that counts as a conversion. */
@@ -37,75 +46,36 @@ export interface AnalyzeExperimentInput {
   control: string;
   /** Configured traffic weights per variant (e.g. the `fractional` weights); enables the sample-ratio check. */
   weights?: Readonly<Record<string, number>>;
-  /** Sample-ratio mismatch is flagged when the chi-square p-value is below this. @default 0.001 */
+  /** Sample-ratio mismatch is flagged when a p-value is below this. @default 0.001 */
   srmThreshold?: number;
+  /** Tuning of the always-valid results. */
+  alwaysValid?: AlwaysValidOptions;
+}
+
+/** Input of {@link analyzeExperiment} from raw events. */
+export interface AnalyzeExperimentInput extends ExperimentOptions {
+  exposures: readonly ExposureRecord[];
+  conversions: readonly ConversionRecord[];
   /** Count only conversions at or after the user's first exposure. @default true */
   conversionsAfterExposureOnly?: boolean;
 }
 
-/** Results for one variant. */
-export interface VariantResult {
+/** One variant's aggregates: exposure units, of which converted, and metric events in all. */
+export interface VariantAggregate {
   readonly variant: string;
-  /** Unique users exposed to this variant (and to no other). */
-  readonly exposedUsers: number;
-  /** Of those, users with at least one conversion. */
-  readonly convertedUsers: number;
-  /** convertedUsers / exposedUsers (0 when nobody was exposed). */
-  readonly conversionRate: number;
-  /** 95% Wilson score interval of the rate. */
-  readonly ci95: { readonly low: number; readonly high: number };
-  /** (rate − control rate) / control rate; `null` for control or when control's rate is 0. */
-  readonly liftVsControl: number | null;
-  /** rate − control rate; `null` for control. */
-  readonly differenceVsControl: number | null;
-  /** Pooled two-proportion z statistic against control; `null` for control or without data. */
-  readonly zScore: number | null;
-  /** Two-sided p-value of that test; `null` for control or without data. */
-  readonly pValue: number | null;
-  /** Share of analysed users in this variant. */
-  readonly observedShare: number;
-  /** Share the weights call for; `null` without weights. */
-  readonly expectedShare: number | null;
+  /** Exposure units (a user per aggregator and cohort; see the `MetricsAggregator`). */
+  readonly units: number;
+  /** Units with at least one `metric` event. */
+  readonly converted: number;
+  /** `metric` events attributed to the variant (for the warnings). */
+  readonly events?: number;
 }
 
-/** The sample-ratio-mismatch check. */
-export interface SampleRatioCheck {
-  readonly chiSquare: number;
-  readonly degreesOfFreedom: number;
-  readonly pValue: number;
-  readonly threshold: number;
-  /** `true` when pValue < threshold, or users landed in a variant with no weight: do not trust the results. */
-  readonly mismatch: boolean;
-  /** Variants with users but no configured weight. */
-  readonly unexpectedVariants: readonly string[];
-}
-
-/** Output of {@link analyzeExperiment}. */
-export interface ExperimentAnalysis {
-  readonly flagKey: string;
-  readonly metric: string;
-  readonly control: string;
-  /** Control first, then the others by name. */
-  readonly variants: readonly VariantResult[];
-  /** Users analysed (exposed to exactly one variant). */
-  readonly users: number;
-  /** Users left out because they were exposed to more than one variant. */
-  readonly usersInSeveralVariants: number;
-  /** `null` without `weights`. */
-  readonly sampleRatio: SampleRatioCheck | null;
-  /**
-   * What makes the results suspect before any statistics: exposures without a single `metric`
-   * event, `metric` events without exposures, or no `metric` event from an exposed user. Such
-   * results (0 conversions everywhere) usually mean the events went to different places (with
-   * `RedisStreamSink`, different streams) or carry different targeting keys. Empty when none.
-   */
-  readonly warnings: readonly string[];
-  readonly method: {
-    readonly interval: 'wilson';
-    readonly confidence: 0.95;
-    readonly test: 'two-proportion-z-pooled';
-    readonly sampleRatio: 'pearson-chi-square';
-  };
+/** Input of {@link analyzeExperiment} from aggregates. */
+export interface AggregateExperimentInput extends ExperimentOptions {
+  aggregates: readonly VariantAggregate[];
+  /** `metric` events seen in the flag set at all, attributed or not (for the warnings). */
+  metricEventsInSet?: number;
 }
 
 interface UserRecord {
@@ -118,19 +88,13 @@ interface UserRecord {
  * intervals, lift and a two-proportion z-test against control, and a sample-ratio-mismatch check.
  * @example analyzeExperiment({ exposures, conversions, flagKey: 'new-checkout', metric: 'purchase', control: 'off', weights: { off: 50, on: 50 } })
  */
-export function analyzeExperiment(input: AnalyzeExperimentInput): ExperimentAnalysis {
+export function analyzeExperiment(
+  input: AnalyzeExperimentInput | AggregateExperimentInput,
+): ExperimentAnalysis {
+  checkWeights(input.weights);
+  if ('aggregates' in input) return analyzeAggregates(input);
   const { flagKey, metric, control } = input;
-  const srmThreshold = input.srmThreshold ?? 0.001;
   const afterExposureOnly = input.conversionsAfterExposureOnly ?? true;
-  if (input.weights !== undefined) {
-    for (const [variant, weight] of Object.entries(input.weights)) {
-      if (!Number.isFinite(weight) || weight < 0) {
-        throw new RangeError(
-          `analyzeExperiment: weights.${variant} must be a finite number >= 0, got ${weight}`,
-        );
-      }
-    }
-  }
 
   const users = new Map<string, UserRecord>();
   for (const exposure of input.exposures) {
@@ -158,7 +122,7 @@ export function analyzeExperiment(input: AnalyzeExperimentInput): ExperimentAnal
     converted.add(conversion.targetingKey);
   }
 
-  const counts = new Map<string, { exposed: number; converted: number }>();
+  const counts = new Map<string, VariantCounts>();
   for (const name of [control, ...Object.keys(input.weights ?? {})])
     counts.set(name, { exposed: 0, converted: 0 });
   let severalVariants = 0;
@@ -175,60 +139,57 @@ export function analyzeExperiment(input: AnalyzeExperimentInput): ExperimentAnal
     count.exposed++;
     if (converted.has(targetingKey)) count.converted++;
   }
-  const analysed = users.size - severalVariants;
-
-  const weights = input.weights;
-  const totalWeight = weights ? Object.values(weights).reduce((a, b) => a + b, 0) : 0;
-  const controlCount = counts.get(control)!;
-  const controlRate = controlCount.exposed > 0 ? controlCount.converted / controlCount.exposed : 0;
-  const names = [control, ...[...counts.keys()].filter((v) => v !== control).sort()];
-  const variants = names.map((variant): VariantResult => {
-    const { exposed, converted: conv } = counts.get(variant)!;
-    const rate = exposed > 0 ? conv / exposed : 0;
-    const isControl = variant === control;
-    const test = isControl
-      ? null
-      : twoProportionTest(conv, exposed, controlCount.converted, controlCount.exposed);
-    return {
-      variant,
-      exposedUsers: exposed,
-      convertedUsers: conv,
-      conversionRate: rate,
-      ci95: wilsonInterval(conv, exposed, Z_95),
-      liftVsControl:
-        isControl || controlRate === 0 || controlCount.exposed === 0
-          ? null
-          : (rate - controlRate) / controlRate,
-      differenceVsControl:
-        isControl || exposed === 0 || controlCount.exposed === 0 ? null : rate - controlRate,
-      zScore: test?.z ?? null,
-      pValue: test?.p ?? null,
-      observedShare: analysed > 0 ? exposed / analysed : 0,
-      expectedShare: weights && totalWeight > 0 ? (weights[variant] ?? 0) / totalWeight : null,
-    };
-  });
-
-  return {
+  return summarizeExperiment({
     flagKey,
     metric,
     control,
-    variants,
-    users: analysed,
+    counts,
     usersInSeveralVariants: severalVariants,
-    sampleRatio: weights === undefined ? null : sampleRatioCheck(counts, weights, srmThreshold),
+    weights: input.weights,
+    srmThreshold: input.srmThreshold ?? 0.001,
     warnings: joinWarnings(input, users.size, metricEvents, metricEventsOfExposedUsers),
-    method: {
-      interval: 'wilson',
-      confidence: 0.95,
-      test: 'two-proportion-z-pooled',
-      sampleRatio: 'pearson-chi-square',
-    },
-  };
+    alwaysValid: input.alwaysValid,
+    source: 'events',
+  });
+}
+
+/** The aggregate path: counts per variant as given, nothing per user in memory. */
+function analyzeAggregates(input: AggregateExperimentInput): ExperimentAnalysis {
+  const counts = new Map<string, VariantCounts>();
+  for (const name of [input.control, ...Object.keys(input.weights ?? {})])
+    counts.set(name, { exposed: 0, converted: 0 });
+  let units = 0;
+  let attributed = 0;
+  for (const aggregate of input.aggregates) {
+    if (!(aggregate.units >= 0) || !(aggregate.converted >= 0) || aggregate.converted > aggregate.units) {
+      throw new RangeError(
+        `analyzeExperiment: aggregates of variant "${aggregate.variant}" need 0 <= converted <= units, got ${aggregate.converted} of ${aggregate.units}`,
+      );
+    }
+    const count = counts.get(aggregate.variant) ?? { exposed: 0, converted: 0 };
+    count.exposed += aggregate.units;
+    count.converted += aggregate.converted;
+    counts.set(aggregate.variant, count);
+    units += aggregate.units;
+    attributed += aggregate.events ?? aggregate.converted;
+  }
+  return summarizeExperiment({
+    flagKey: input.flagKey,
+    metric: input.metric,
+    control: input.control,
+    counts,
+    usersInSeveralVariants: 0,
+    weights: input.weights,
+    srmThreshold: input.srmThreshold ?? 0.001,
+    warnings: joinWarnings(input, units, input.metricEventsInSet ?? attributed, attributed),
+    alwaysValid: input.alwaysValid,
+    source: 'aggregates',
+  });
 }
 
 /** Warnings about exposures and metric events that do not meet (see `ExperimentAnalysis.warnings`). */
 function joinWarnings(
-  { flagKey, metric }: AnalyzeExperimentInput,
+  { flagKey, metric }: ExperimentOptions,
   exposedUsers: number,
   metricEvents: number,
   metricEventsOfExposedUsers: number,
@@ -253,50 +214,4 @@ function joinWarnings(
     ];
   }
   return [];
-}
-
-/** Pooled two-proportion z-test of a/n against b/m; `null` when either group is empty. */
-export function twoProportionTest(
-  a: number,
-  n: number,
-  b: number,
-  m: number,
-): { z: number; p: number } | null {
-  if (n === 0 || m === 0) return null;
-  const pooled = (a + b) / (n + m);
-  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / m));
-  const diff = a / n - b / m;
-  if (se === 0) return diff === 0 ? { z: 0, p: 1 } : null;
-  const z = diff / se;
-  return { z, p: twoSidedP(z) };
-}
-
-function sampleRatioCheck(
-  counts: ReadonlyMap<string, { exposed: number }>,
-  weights: Readonly<Record<string, number>>,
-  threshold: number,
-): SampleRatioCheck {
-  const weighted = Object.entries(weights).filter(([, w]) => w > 0);
-  const totalWeight = weighted.reduce((sum, [, w]) => sum + w, 0);
-  const unexpectedVariants = [...counts]
-    .filter(([variant, c]) => c.exposed > 0 && !(weights[variant]! > 0))
-    .map(([variant]) => variant)
-    .sort();
-  const total = weighted.reduce((sum, [variant]) => sum + (counts.get(variant)?.exposed ?? 0), 0);
-  let chiSquare = 0;
-  for (const [variant, weight] of weighted) {
-    const expected = (total * weight) / totalWeight;
-    const observed = counts.get(variant)?.exposed ?? 0;
-    if (expected > 0) chiSquare += (observed - expected) ** 2 / expected;
-  }
-  const degreesOfFreedom = Math.max(0, weighted.length - 1);
-  const pValue = degreesOfFreedom === 0 || total === 0 ? 1 : chiSquareUpperTail(chiSquare, degreesOfFreedom);
-  return {
-    chiSquare,
-    degreesOfFreedom,
-    pValue,
-    threshold,
-    mismatch: pValue < threshold || unexpectedVariants.length > 0,
-    unexpectedVariants,
-  };
 }
