@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, findToken, issueToken, openEmbeddedBackends } from '../src/index.js';
 import { quiet } from './support/server.js';
+import { WebhookReceiver, until } from './support/webhook-receiver.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ensign-embedded-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -48,6 +49,50 @@ describe(openEmbeddedBackends.name, () => {
       });
     } finally {
       await second.close();
+    }
+  });
+
+  it('resumes webhook delivery after a restart from the cursor kept on disk: no duplicates, no gaps', async () => {
+    const dataDir = join(root, 'webhooks');
+    const seed = {
+      flags: { a: { state: 'ENABLED' as const, variants: { on: true, off: false }, defaultVariant: 'on' } },
+    };
+    const receiver = await WebhookReceiver.start();
+    const webhooks = { pollIntervalMs: 50, leaseTtlMs: 1_000, initialBackoffMs: 50, maxBackoffMs: 100 };
+    try {
+      const first = openEmbeddedBackends({ dataDir, flagSets: { app: seed }, logger: quiet });
+      const server = await createServer({ store: first.store, state: first.state, logger: quiet, webhooks });
+      const url = await server.listen();
+      const { token } = await issueToken(first.state, { name: 'ops', role: 'admin', createdBy: 'test' });
+      const created = await fetch(`${url}/api/v1/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: receiver.url, flagSets: ['app'] }),
+      });
+      expect(created.status).toBe(201);
+      for (const state of ['DISABLED', 'ENABLED'] as const)
+        await first.store.patchFlag('app', 'a', { state });
+      await until(() => receiver.received.length === 2, 'two deliveries');
+      await server.close();
+      await first.close();
+
+      const second = openEmbeddedBackends({ dataDir, logger: quiet });
+      // Written before the server is back: delivered once it is.
+      for (const state of ['DISABLED', 'ENABLED'] as const)
+        await second.store.patchFlag('app', 'a', { state });
+      const again = await createServer({ store: second.store, state: second.state, logger: quiet, webhooks });
+      await until(() => receiver.received.length >= 4, 'the two written while down');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(receiver.bodies().map((b) => [b.version, b.event])).toEqual([
+        [2, 'flag.killed'],
+        [3, 'flag.restored'],
+        [4, 'flag.killed'],
+        [5, 'flag.restored'],
+      ]);
+      await again.close();
+      await second.close();
+    } finally {
+      await receiver.stop();
     }
   });
 

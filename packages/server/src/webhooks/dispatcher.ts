@@ -13,6 +13,21 @@ import type { ResolvedWebhookOptions } from './options.js';
 import { listWebhooks } from './records.js';
 import { LeaseLostError, SetWorker } from './set-worker.js';
 
+/** Longest wait, on close, for a poll or a worker to finish. */
+const STOP_GRACE_MS = 2_000;
+
+/** Waits for `promise` (its failure ignored), at most `ms`. */
+async function within(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.resolve(promise).catch(() => {}),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** The lease name of a flag set's delivery. */
 export const leaseNameOf = (flagSet: string) => `webhooks:${flagSet}`;
 
@@ -49,18 +64,26 @@ export class WebhookDispatcher {
     this.schedule(0);
   }
 
-  /** Stops delivering, and releases every lease this instance holds. */
+  /**
+   * Stops delivering, and releases every lease this instance holds. Bounded: with the state or the
+   * store unreachable, closing does not wait for them (the leases then lapse after `leaseTtlMs`).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.ticking;
-    await Promise.all(
-      [...this.workers].map(async ([flagSet, worker]) => {
-        await worker.stop();
-        await this.deps.state.releaseLease(leaseNameOf(flagSet), this.deps.instanceId).catch(() => {});
-      }),
-    );
+    const workers = [...this.workers];
     this.workers.clear();
+    for (const [, worker] of workers) worker.halt();
+    await within(this.ticking, STOP_GRACE_MS);
+    await within(
+      Promise.all(
+        workers.map(async ([flagSet, worker]) => {
+          await worker.stop();
+          await this.deps.state.releaseLease(leaseNameOf(flagSet), this.deps.instanceId);
+        }),
+      ),
+      STOP_GRACE_MS,
+    );
   }
 
   private schedule(delayMs: number): void {
@@ -118,7 +141,11 @@ export class WebhookDispatcher {
         this.workers.delete(flagSet);
         await worker.stop();
       }
-      if (!lease || this.stopped) continue;
+      if (!lease) continue;
+      if (this.stopped) {
+        await state.releaseLease(leaseNameOf(flagSet), instanceId).catch(() => {});
+        return;
+      }
       const next = new SetWorker(
         { ...this.deps, owner: instanceId, options: this.options },
         flagSet,
@@ -128,6 +155,12 @@ export class WebhookDispatcher {
       this.workers.set(flagSet, next);
       try {
         await next.start();
+        if (this.stopped) {
+          // Closed while this worker started: it was not among those `stop` let go.
+          await next.stop();
+          await state.releaseLease(leaseNameOf(flagSet), instanceId).catch(() => {});
+          return;
+        }
         this.lastError = '';
       } catch (error) {
         await next.stop();

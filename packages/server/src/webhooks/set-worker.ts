@@ -101,7 +101,8 @@ export class SetWorker {
     await this.draining;
   }
 
-  private halt(): void {
+  /** Stops at once, without waiting for what is in flight (see {@link stop}). */
+  halt(): void {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
