@@ -31,12 +31,18 @@ export {
   verifyWidgetToken,
   type WidgetTokenClaims,
 } from './auth/widget-token.js';
-export type { Lease, PutOptions, ServerState, StateDocument } from './state/server-state.js';
+export type {
+  IncrementOptions,
+  Lease,
+  PutOptions,
+  ServerState,
+  StateDocument,
+} from './state/server-state.js';
 export { MemoryServerState, type MemoryServerStateOptions } from './state/memory-state.js';
 export { RedisServerState, type RedisServerStateOptions } from './state/redis-state.js';
 export type { StateConnectionOptions } from './state/redis/connection.js';
 export { DEFAULT_STATE_PREFIX } from './state/redis/keys.js';
-export { type RedisStateAclOptions, redisStateAclRules } from './state/redis/acl.js';
+export { type RedisStateAclOptions, redisMetricsAclRules, redisStateAclRules } from './state/redis/acl.js';
 export { type RouteAccess, routeAccess } from './auth/authenticate.js';
 export { FLAG_SETS, type FlagSetRecord, KnownFlagSets } from './flag-sets/known-sets.js';
 export {

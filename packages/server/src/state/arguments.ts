@@ -53,6 +53,21 @@ export function checkPutOptions(options: unknown): void {
   }
 }
 
+/** Refuses unknown or ill-typed `increment` options; resolves the ttl (`undefined` for none). */
+export function checkIncrementOptions(options: unknown): number | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('increment: options must be an object');
+  let ttlMs: number | undefined;
+  for (const [name, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (name !== 'ttlMs') throw new TypeError(`increment: unknown option "${name}" (ttlMs)`);
+    checkPositive('increment', 'options.ttlMs', value);
+    ttlMs = value as number;
+  }
+  return ttlMs;
+}
+
 /** The JSON text of a value to store; refuses what JSON cannot hold. */
 export function encodeValue(method: string, value: unknown): string {
   let json: string | undefined;

@@ -7,6 +7,7 @@
  */
 import {
   byId,
+  checkIncrementOptions,
   checkIncrements,
   checkKey,
   checkLease,
@@ -14,7 +15,7 @@ import {
   encodeValue,
   ownRecord,
 } from './arguments.js';
-import type { Lease, PutOptions, ServerState, StateDocument } from './server-state.js';
+import type { IncrementOptions, Lease, PutOptions, ServerState, StateDocument } from './server-state.js';
 import { type StateFile, readStateFile, writeStateFile } from './state-file.js';
 
 /** Options of {@link MemoryServerState}. */
@@ -34,6 +35,12 @@ interface StoredDocument {
   expiresAt?: number;
 }
 
+/** One counter record: its counters, and when it expires (`increment` with `ttlMs`). */
+interface StoredCounters {
+  values: Map<string, number>;
+  expiresAt?: number;
+}
+
 /** A lease name's state: the last token granted survives release and expiry (fencing). */
 interface StoredLease {
   token: number;
@@ -45,7 +52,7 @@ interface StoredLease {
 export class MemoryServerState implements ServerState {
   readonly name = 'memory';
   private readonly documents = new Map<string, Map<string, StoredDocument>>();
-  private readonly counterRecords = new Map<string, Map<string, Map<string, number>>>();
+  private readonly counterRecords = new Map<string, Map<string, StoredCounters>>();
   private readonly leases = new Map<string, StoredLease>();
   private readonly now: () => number;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -121,21 +128,24 @@ export class MemoryServerState implements ServerState {
     namespace: string,
     id: string,
     counters: Readonly<Record<string, number>>,
+    options?: IncrementOptions,
   ): Promise<Record<string, number>> {
     checkKey('increment', namespace, id);
     const increments = checkIncrements(counters);
-    const records = this.counterRecords.get(namespace) ?? new Map<string, Map<string, number>>();
+    const ttlMs = checkIncrementOptions(options);
+    const records = this.counterRecords.get(namespace) ?? new Map<string, StoredCounters>();
     this.counterRecords.set(namespace, records);
-    const record = records.get(id) ?? new Map<string, number>();
+    const record = this.liveCounters(namespace, id) ?? { values: new Map<string, number>() };
     records.set(id, record);
-    for (const [name, by] of increments) record.set(name, (record.get(name) ?? 0) + by);
+    for (const [name, by] of increments) record.values.set(name, (record.values.get(name) ?? 0) + by);
+    if (ttlMs !== undefined) record.expiresAt = this.now() + ttlMs;
     this.saveCountersSoon();
-    return ownRecord(record);
+    return ownRecord(record.values);
   }
 
   async counters(namespace: string, id: string): Promise<Record<string, number>> {
     checkKey('counters', namespace, id);
-    return ownRecord(this.counterRecords.get(namespace)?.get(id) ?? []);
+    return ownRecord(this.liveCounters(namespace, id)?.values ?? []);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
@@ -190,6 +200,16 @@ export class MemoryServerState implements ServerState {
     return doc;
   }
 
+  private liveCounters(namespace: string, id: string): StoredCounters | undefined {
+    const records = this.counterRecords.get(namespace);
+    const record = records?.get(id);
+    if (record?.expiresAt !== undefined && record.expiresAt <= this.now()) {
+      records!.delete(id);
+      return undefined;
+    }
+    return record;
+  }
+
   private saveCountersSoon(): void {
     if (this.options.file === undefined || this.flushTimer) return;
     this.flushTimer = setTimeout(() => {
@@ -212,10 +232,11 @@ export class MemoryServerState implements ServerState {
       this.documents.set(namespace, documents);
       documents.set(id, { ...doc, json: JSON.stringify(doc.value) });
     }
-    for (const [namespace, id, counters] of file.counters) {
-      const records = this.counterRecords.get(namespace) ?? new Map<string, Map<string, number>>();
+    for (const [namespace, id, counters, expiresAt] of file.counters) {
+      if (expiresAt !== undefined && expiresAt <= now) continue;
+      const records = this.counterRecords.get(namespace) ?? new Map<string, StoredCounters>();
       this.counterRecords.set(namespace, records);
-      records.set(id, new Map(counters));
+      records.set(id, { values: new Map(counters), ...(expiresAt !== undefined && { expiresAt }) });
     }
     for (const [name, lease] of file.leases) this.leases.set(name, { ...lease });
   }
@@ -237,7 +258,12 @@ export class MemoryServerState implements ServerState {
         ]);
     const counters: StateFile['counters'] = [];
     for (const [namespace, records] of this.counterRecords)
-      for (const [id, record] of records) counters.push([namespace, id, [...record]]);
+      for (const [id, record] of records)
+        counters.push(
+          record.expiresAt === undefined
+            ? [namespace, id, [...record.values]]
+            : [namespace, id, [...record.values], record.expiresAt],
+        );
     writeStateFile(file, { documents, counters, leases: [...this.leases] });
   }
 }

@@ -8,6 +8,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import {
   byId,
+  checkIncrementOptions,
   checkIncrements,
   checkKey,
   checkLease,
@@ -18,7 +19,7 @@ import {
 import { type StateConnectionOptions, closeStateClient, openStateClient } from './redis/connection.js';
 import { DEFAULT_STATE_PREFIX, leaseKey, namespaceKeys } from './redis/keys.js';
 import { type StateScripts, defineStateScripts } from './redis/scripts.js';
-import type { Lease, PutOptions, ServerState, StateDocument } from './server-state.js';
+import type { IncrementOptions, Lease, PutOptions, ServerState, StateDocument } from './server-state.js';
 
 /** Options of {@link RedisServerState}: how to reach Redis, and where the keys go. */
 export interface RedisServerStateOptions extends StateConnectionOptions {
@@ -134,13 +135,16 @@ export class RedisServerState implements ServerState {
     namespace: string,
     id: string,
     counters: Readonly<Record<string, number>>,
+    options?: IncrementOptions,
   ): Promise<Record<string, number>> {
     checkKey('increment', namespace, id);
     const increments = checkIncrements(counters);
+    const ttlMs = checkIncrementOptions(options);
     const key = namespaceKeys(this.prefix, namespace).counters(id);
-    if (increments.length === 0) return this.counters(namespace, id);
-    const flat = await this.scripts.ensignStateIncrementV1(
+    if (increments.length === 0 && ttlMs === undefined) return this.counters(namespace, id);
+    const flat = await this.scripts.ensignStateIncrementV2(
       key,
+      ttlMs === undefined ? '' : String(ttlMs),
       ...increments.flatMap(([n, by]) => [n, String(by)]),
     );
     const pairs: [string, number][] = [];

@@ -21,6 +21,16 @@ export interface PutOptions {
   ttlMs?: number;
 }
 
+/** Options of {@link ServerState.increment}. */
+export interface IncrementOptions {
+  /**
+   * Remove the whole record this long after this increment (each increment with `ttlMs` sets the
+   * record's expiry anew; one without leaves it as it was), e.g. time-windowed metric records
+   * that must not pile up. @default the record never expires
+   */
+  ttlMs?: number;
+}
+
 /** A lease held by one owner at a time, with a fencing token that grows with every grant. */
 export interface Lease {
   readonly owner: string;
@@ -61,12 +71,14 @@ export interface ServerState {
   /**
    * Adds to named counters of one record atomically and resolves every counter of the record
    * (usage and metric aggregates: many writers, no lost increments). Increments are finite
-   * numbers; integers stay exact up to 2^53, fractions to about 15 significant digits.
+   * numbers; integers stay exact up to 2^53, fractions to about 15 significant digits. With
+   * `ttlMs` the record expires that long after this increment.
    */
   increment(
     namespace: string,
     id: string,
     counters: Readonly<Record<string, number>>,
+    options?: IncrementOptions,
   ): Promise<Record<string, number>>;
   /** Reads the counters of one record (empty when none). */
   counters(namespace: string, id: string): Promise<Record<string, number>>;

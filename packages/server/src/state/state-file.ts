@@ -24,7 +24,7 @@ export const STATE_FILE_FORMAT_VERSION = 1;
 /** What the file holds. */
 export interface StateFile {
   documents: [namespace: string, id: string, doc: { value: unknown; version: number; expiresAt?: number }][];
-  counters: [namespace: string, id: string, counters: [name: string, value: number][]][];
+  counters: [namespace: string, id: string, counters: [name: string, value: number][], expiresAt?: number][];
   leases: [name: string, lease: { token: number; owner?: string; expiresAt: number }][];
 }
 
@@ -53,13 +53,13 @@ function problemOf(parsed: Record<string, unknown>): string | undefined {
       return `document ${namespace}/${id} has an invalid expiresAt`;
   }
   for (const row of counters as unknown[]) {
-    const [namespace, id, values] = Array.isArray(row) ? row : [];
+    const [namespace, id, values, expiresAt] = Array.isArray(row) ? row : [];
     const valid =
       Array.isArray(values) &&
       values.every(
         (v) => Array.isArray(v) && isText(v[0]) && typeof v[1] === 'number' && Number.isFinite(v[1]),
       );
-    if (!isText(namespace) || !isText(id) || !valid)
+    if (!isText(namespace) || !isText(id) || !valid || (expiresAt !== undefined && !isInteger(expiresAt, 0)))
       return `a counter record is malformed: ${JSON.stringify(row)?.slice(0, 120)}`;
   }
   for (const row of leases as unknown[]) {

@@ -48,3 +48,38 @@ export function redisStateAclRules(options: RedisStateAclOptions = {}): string[]
   if (options.cluster) rules.push('+cluster|slots', '+cluster|info');
   return rules;
 }
+
+/** The namespaces metric aggregates live in (`metrics:<flag set>`; see `@ensign/hooks`' metrics layout). */
+const METRICS_NAMESPACES = 'metrics:';
+
+/**
+ * The rules of the Redis ACL user that apps' metric aggregators write with: it may add to the
+ * counter records of the metric namespaces (`ServerState.increment` on `metrics:<set>`), with
+ * their expiry, and nothing else: it reads no document (tokens, webhook secrets, plans), takes no
+ * lease, and cannot touch a flag (`flags:*`). So an app server that ships metrics holds no
+ * credential that could change a flag or read a secret.
+ * @example
+ * // ACL SETUSER ensign-metrics on >secret resetkeys ~ensign:{metrics:*}:ctr:* resetchannels -@all …
+ * const rules = redisMetricsAclRules();
+ */
+export function redisMetricsAclRules(options: RedisStateAclOptions = {}): string[] {
+  const prefix = options.prefix ?? DEFAULT_STATE_PREFIX;
+  const rules = [
+    'resetkeys',
+    `~${prefix}{${METRICS_NAMESPACES}*}:ctr:*`,
+    'resetchannels',
+    '-@all',
+    ...CONNECTION,
+    // The increment script and every command it runs.
+    '+evalsha',
+    '+eval',
+    '+type',
+    '+hget',
+    '+hincrbyfloat',
+    '+exists',
+    '+pexpire',
+    '+hgetall',
+  ];
+  if (options.cluster) rules.push('+cluster|slots', '+cluster|info');
+  return rules;
+}

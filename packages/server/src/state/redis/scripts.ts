@@ -69,15 +69,17 @@ return removed
 `;
 
 /**
- * Adds to counters. KEYS: the record. ARGV: name, increment, ... Returns HGETALL of the record.
- * Every increment and every stored value is checked, and every sum, before the first write.
+ * Adds to counters. KEYS: the record. ARGV: ttl ms ('' to leave the expiry as it is), then name,
+ * increment, ... Returns HGETALL of the record. Every increment and every stored value is
+ * checked, and every sum, before the first write.
  */
 const INCREMENT = `${PRELUDE}
-local key = KEYS[1]
+local key, ttl = KEYS[1], ARGV[1]
+if ttl ~= '' and not string.match(ttl, '^[1-9]%d*$') then return fail('the ttl is not a positive integer') end
 local problem = wrongType({{key, 'hash'}})
 if problem then return fail(problem) end
-if #ARGV % 2 ~= 0 then return fail('increments come as name/number pairs') end
-for i = 1, #ARGV, 2 do
+if #ARGV % 2 ~= 1 then return fail('increments come as name/number pairs') end
+for i = 2, #ARGV, 2 do
   local by = tonumber(ARGV[i + 1])
   if not by or by ~= by or by >= math.huge or by <= -math.huge then
     return fail('the increment of ' .. ARGV[i] .. ' is not a finite number')
@@ -91,7 +93,8 @@ for i = 1, #ARGV, 2 do
   local sum = current + by
   if sum ~= sum or sum >= 1e300 or sum <= -1e300 then return fail('counter ' .. ARGV[i] .. ' would overflow') end
 end
-for i = 1, #ARGV, 2 do redis.call('HINCRBYFLOAT', key, ARGV[i], ARGV[i + 1]) end
+for i = 2, #ARGV, 2 do redis.call('HINCRBYFLOAT', key, ARGV[i], ARGV[i + 1]) end
+if ttl ~= '' and redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
 return redis.call('HGETALL', key)
 `;
 
@@ -134,7 +137,7 @@ return 1
 const COMMANDS = {
   ensignStatePutV1: { numberOfKeys: 2, lua: PUT },
   ensignStateDeleteV1: { numberOfKeys: 2, lua: DELETE },
-  ensignStateIncrementV1: { numberOfKeys: 1, lua: INCREMENT },
+  ensignStateIncrementV2: { numberOfKeys: 1, lua: INCREMENT },
   ensignStateAcquireV1: { numberOfKeys: 1, lua: ACQUIRE },
   ensignStateReleaseV1: { numberOfKeys: 1, lua: RELEASE },
 } as const;
@@ -144,7 +147,7 @@ export interface StateScripts {
   ensignStatePutV1(doc: string, index: string, ...args: string[]): Promise<[1 | 0, number]>;
   ensignStateDeleteV1(doc: string, index: string, id: string): Promise<0 | 1>;
   ensignStatePruneV1(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
-  ensignStateIncrementV1(key: string, ...args: string[]): Promise<string[]>;
+  ensignStateIncrementV2(key: string, ttlMs: string, ...args: string[]): Promise<string[]>;
   ensignStateAcquireV1(key: string, owner: string, ttlMs: string): Promise<[0] | [1, number, number]>;
   ensignStateReleaseV1(key: string, owner: string): Promise<0 | 1>;
 }

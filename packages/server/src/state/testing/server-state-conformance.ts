@@ -272,6 +272,27 @@ export function testServerState(
         expect(Object.getOwnPropertyDescriptor(named, '__proto__')?.value).toBe(4);
       });
 
+      it('expire a record ttlMs after its last increment with ttlMs, and refuse a bad ttl', async () => {
+        const s = await state();
+        const ns = fresh('counters-ttl');
+        await s.increment(ns, 'window', { n: 1 }, { ttlMs: 300 });
+        await s.increment(ns, 'kept', { n: 1 });
+        await s.increment(ns, 'renewed', { n: 1 }, { ttlMs: 300 });
+        await sleep(150);
+        expect(await s.increment(ns, 'renewed', { n: 1 }, { ttlMs: 60_000 })).toEqual({ n: 2 });
+        // An increment without ttlMs leaves the expiry as it was.
+        expect(await s.increment(ns, 'window', { n: 2 })).toEqual({ n: 3 });
+        await sleep(300);
+        expect(await s.counters(ns, 'window')).toEqual({});
+        expect(await s.counters(ns, 'kept')).toEqual({ n: 1 });
+        expect(await s.counters(ns, 'renewed')).toEqual({ n: 2 });
+        // An expired record starts again from nothing.
+        expect(await s.increment(ns, 'window', { n: 5 }, { ttlMs: 60_000 })).toEqual({ n: 5 });
+        for (const bad of [{ ttlMs: 0 }, { ttlMs: 1.5 }, { ttl: 5 }])
+          await expect(s.increment(ns, 'kept', { n: 1 }, bad as never)).rejects.toBeInstanceOf(TypeError);
+        expect(await s.counters(ns, 'kept')).toEqual({ n: 1 });
+      });
+
       it('refuse increments that are not finite numbers, and change nothing', async () => {
         const s = await state();
         const ns = fresh('ctr-bad');
@@ -375,6 +396,8 @@ export function testServerState(
           await before.put(ns, 'short', 'expires', { ttlMs: 300 });
           await before.put(ns, 'long', 'kept', { ttlMs: 60_000 });
           await before.increment(ns, 'usage', { calls: 3 });
+          await before.increment(ns, 'window', { calls: 1 }, { ttlMs: 300 });
+          await before.increment(ns, 'daily', { calls: 2 }, { ttlMs: 60_000 });
           const held = await before.acquireLease(lease, 'alpha', 60_000);
           const after = await reopen(before);
           opened.push(after);
@@ -387,6 +410,8 @@ export function testServerState(
           expect((await after.acquireLease(lease, 'beta', 60_000))!.token).toBeGreaterThan(held!.token);
           await sleep(400);
           expect([...(await after.list(ns)).keys()]).toEqual(['__proto__', 'long', 'token']);
+          expect(await after.counters(ns, 'window')).toEqual({});
+          expect(await after.counters(ns, 'daily')).toEqual({ calls: 2 });
           expect(await after.put(ns, 'token', 'cas', { expectedVersion: 2 })).toBe(3);
         });
       });
