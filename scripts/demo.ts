@@ -1,12 +1,23 @@
 /**
  * The demo behind `npm start`: compiles the sample flag set and evaluates it for a few users,
  * printing what each would get and why, then starts the example ChatGPT app
- * (examples/fitness-app) on the in-memory store (on Redis when `REDIS_URL` is set) and prints the
- * URL of a page that shows its widget in a simulated ChatGPT host. `--no-server` stops after the
- * table.
+ * (examples/fitness-app) and, on the same flags, the Ensign server (admin API, OFREP), and prints
+ * their URLs and an admin token, so that `ensign kill bookings-enabled` from another terminal
+ * turns bookings off in the running app. Flags live in one in-memory store shared by both (on
+ * Redis when `REDIS_URL` is set). `--no-server` stops after the table. `ENSIGN_PORT` picks the
+ * server's port (default 8080; a free one if that is taken).
  */
 import { readFileSync } from 'node:fs';
 import { type EvaluationContext, type FlagValueType, compileFlagSet } from '@ensign/core';
+import { RedisFlagStore } from '@ensign/redis-provider';
+import {
+  MemoryServerState,
+  RedisServerState,
+  type ServerState,
+  createServer,
+  issueToken,
+} from '@ensign/server';
+import { type FlagStore, MemoryFlagStore } from '@ensign/store';
 import { main as startFitnessApp } from '../examples/fitness-app/src/main.js';
 
 const path = new URL('../examples/flags/fitness.flags.json', import.meta.url);
@@ -40,10 +51,49 @@ for (const user of users) {
   }
 }
 
+/** Starts the Ensign server on `store`; prints its URLs, an admin token and what to try. */
+async function startEnsignServer(store: FlagStore, state: ServerState): Promise<() => Promise<void>> {
+  const server = await createServer({ store, state });
+  const wanted = process.env.ENSIGN_PORT === undefined ? 8080 : Number(process.env.ENSIGN_PORT);
+  const url = await server.listen({ port: wanted }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    return server.listen({ port: 0 });
+  });
+  // A local demo: printing the token is the point (a real server prints it once, or writes a file).
+  const { token } = await issueToken(state, { name: 'npm start', role: 'admin', createdBy: 'npm start' });
+  console.log(`\nEnsign server on the same flags: ${url}`);
+  console.log(`  admin API: ${url}/api/v1`);
+  console.log(`  OFREP:     ${url}/ofrep/v1`);
+  console.log('  Turn bookings off (and on again) from another terminal:');
+  console.log(`    export ENSIGN_URL=${url} ENSIGN_SET=fitness`);
+  console.log(`    export ENSIGN_TOKEN=${token}`);
+  console.log('    pnpm exec ensign kill bookings-enabled --reason "demo"');
+  console.log('    pnpm exec ensign flag restore bookings-enabled');
+  return () => server.close();
+}
+
 if (!process.argv.includes('--no-server')) {
   console.log('');
-  await startFitnessApp().catch((error: unknown) => {
+  const redisUrl = process.env.REDIS_URL || undefined;
+  const store: FlagStore = redisUrl ? new RedisFlagStore({ url: redisUrl }) : new MemoryFlagStore();
+  const state: ServerState = redisUrl ? new RedisServerState({ url: redisUrl }) : new MemoryServerState();
+  let app: Awaited<ReturnType<typeof startFitnessApp>> | undefined;
+  try {
+    app = await startFitnessApp(process.env, { store });
+    const stopServer = await startEnsignServer(store, state);
+    const running = app;
+    const stop = async () => {
+      await running.stop();
+      await stopServer();
+      await state.close();
+      await store.close();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  } catch (error) {
     console.error(error instanceof Error ? error.message : error);
+    await app?.stop();
+    await Promise.allSettled([state.close(), store.close()]);
     process.exitCode = 1;
-  });
+  }
 }

@@ -4,17 +4,38 @@
  * `FEATURE_FLAGS_OVERRIDE_FILE` to force flags locally. Prints where to look.
  */
 import { pathToFileURL } from 'node:url';
+import type { FlagStore } from '@ensign/store';
 import { startFitnessApp } from './app.js';
 import { listenFitnessHttp } from './http-server.js';
 
+/** Options of {@link main}. */
+export interface FitnessMainOptions {
+  /**
+   * A store shared with something else in this process (the demo runs the Ensign server on the
+   * same flags); the app does not close it.
+   */
+  store?: FlagStore;
+}
+
+/** The running app, as `main` leaves it. */
+export interface FitnessMain {
+  /** Base URL of the app. */
+  readonly url: string;
+  /** Stops the app (also done on SIGINT/SIGTERM); resolves once it is stopped. */
+  stop(): Promise<void>;
+}
+
 /** Starts the app from environment variables and prints its URLs; stops on SIGINT/SIGTERM. */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(
+  env: NodeJS.ProcessEnv = process.env,
+  options: FitnessMainOptions = {},
+): Promise<FitnessMain> {
   const port = env.PORT === undefined ? 3000 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(`PORT must be a port number, got "${env.PORT}"`);
   }
   const redisUrl = env.REDIS_URL || undefined;
-  const app = await startFitnessApp({ redisUrl, env });
+  const app = await startFitnessApp({ redisUrl, env, ...(options.store && { store: options.store }) });
   const http = await listenFitnessHttp({ app, port, host: env.HOST || '127.0.0.1' }).catch(
     async (error: unknown) => {
       await app.close();
@@ -24,21 +45,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       throw error;
     },
   );
-  const where =
-    app.storeKind === 'redis' ? 'Redis (REDIS_URL)' : 'the in-memory store (set REDIS_URL for Redis)';
+  const where = redisUrl ? 'Redis (REDIS_URL)' : 'the in-memory store (set REDIS_URL for Redis)';
   console.log(`Fitness app (example ChatGPT app) running, flags in ${where}.`);
   console.log(`  Widget in a simulated ChatGPT host: ${http.url}/`);
   console.log(`  MCP endpoint (Streamable HTTP):     ${http.url}/mcp`);
   console.log('  Stop with Ctrl+C.');
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await http.close();
-    await app.close();
+  // One stop, however many callers (a signal and the demo): each waits for the same one.
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      await http.close();
+      await app.close();
+    })();
+    return stopped;
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return { url: http.url, stop };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
