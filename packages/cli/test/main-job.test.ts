@@ -26,7 +26,10 @@ function startDemo(): Promise<{ child: ChildProcess; demo: Demo }> {
   });
   return new Promise((resolve, reject) => {
     let output = '';
-    const timer = setTimeout(() => reject(new Error(`npm start did not print the server within 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`npm start did not print the server within 60 s:\n${output}`)),
+      60_000,
+    );
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
     });
@@ -37,7 +40,10 @@ function startDemo(): Promise<{ child: ChildProcess; demo: Demo }> {
       const appUrl = /Widget in a simulated ChatGPT host: (\S+?)\/?$/m.exec(output)?.[1];
       if (token && url && appUrl && /flag restore bookings-enabled/.test(output)) {
         clearTimeout(timer);
-        resolve({ child, demo: { appUrl, output, env: { ENSIGN_URL: url[1]!, ENSIGN_SET: url[2]!, ENSIGN_TOKEN: token } } });
+        resolve({
+          child,
+          demo: { appUrl, output, env: { ENSIGN_URL: url[1]!, ENSIGN_SET: url[2]!, ENSIGN_TOKEN: token } },
+        });
       }
     });
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
