@@ -22,14 +22,15 @@ export async function registerOfrepRoutes(app: FastifyInstance, context: ServerC
     registerOfrepErrorHandler(scope);
     // After the authentication hook (the parent's hooks run first) and before the body is read,
     // so that even a 400 reaches a browser that may read it.
-    scope.addHook('onRequest', async (request, reply) => {
+    scope.addHook('onRequest', (request, reply, done) => {
       const principal = request.principal;
-      if (principal === undefined) return; // preflights
-      const decision = corsDecision(principal, request);
+      const decision = principal === undefined ? undefined : corsDecision(principal, request); // preflights: none
       if (decision === false) {
-        throw new HttpProblem(403, 'origin-refused', 'This token may not be used from this origin');
+        done(new HttpProblem(403, 'origin-refused', 'This token may not be used from this origin'));
+        return;
       }
       if (decision !== undefined) reply.headers(corsHeaders(decision));
+      done();
     });
     for (const path of ['/ofrep/v1/evaluate/flags', '/ofrep/v1/evaluate/flags/:key', EVENTS_PATH]) {
       scope.options(path, { schema: { hide: true }, config: { permission: 'public' } }, answerPreflight);

@@ -9,7 +9,7 @@
  * lookup per flag and one string concatenation.
  */
 import type { CompiledFlag, CompiledFlagSet, EvaluationContext, FlagResolution } from '@ensign/core';
-import { type Digest, DigestChain, digestOf } from './digest.js';
+import { type Digest, chainETag, digestOf } from './digest.js';
 
 /** One prepared piece of an answer: its exact JSON text and the digest of that text. */
 export interface Piece extends Digest {
@@ -46,6 +46,11 @@ export function resultJson(resolution: FlagResolution): string {
   });
 }
 
+function pieceOf(json: string): Piece {
+  const digest = digestOf(json);
+  return { json, hi: digest.hi, lo: digest.lo };
+}
+
 /** Does the flag answer the same whatever the context (no rules, disabled, or invalid)? */
 function isFixed(flag: CompiledFlag): boolean {
   const program = flag.program;
@@ -79,8 +84,7 @@ export class PreparedSet {
       .map((key) => compiled.get(key)!);
     this.all = this.list(flags);
     this.client = this.list(flags.filter(isClientSideFlag));
-    const json = JSON.stringify(compiled.metadata);
-    this.metadata = { json, ...digestOf(json) };
+    this.metadata = pieceOf(JSON.stringify(compiled.metadata));
   }
 
   /** Is `key` a flag of this set marked client-side on itself? */
@@ -106,8 +110,7 @@ export class PreparedSet {
   piece(resolution: FlagResolution): Piece {
     let piece = this.pieces.get(resolution);
     if (piece === undefined) {
-      const json = resultJson(resolution);
-      piece = { json, ...digestOf(json) };
+      piece = pieceOf(resultJson(resolution));
       // Error results are new objects on every evaluation: caching them would only churn.
       if (resolution.errorCode === undefined) this.pieces.set(resolution, piece);
     }
@@ -134,9 +137,7 @@ export class PreparedSet {
  * the `eventStreams` text): the chain of their digests, in body order.
  */
 export function bulkETag(pieces: readonly Piece[], metadata: Piece, streams: Digest): string {
-  const chain = new DigestChain();
-  for (let i = 0; i < pieces.length; i++) chain.add(pieces[i]!);
-  return chain.add(metadata).add(streams).toETag();
+  return chainETag([...pieces, metadata, streams]);
 }
 
 /** The body of a bulk answer (`bulkEvaluationSuccess`). */

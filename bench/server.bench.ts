@@ -1,0 +1,259 @@
+/**
+ * `@ensign/server` OFREP, side by side in one run with the HTTP stack's own limit:
+ * 1. throughput at 32 connections (autocannon) of OFREP bulk evaluation (100 flags, one
+ *    context), single-flag evaluation and bulk 304s, beside a bare route of the same fastify
+ *    that returns the same bytes as a constant; ratios against it;
+ * 2. a kill switch sent through the admin API (or, before the admin API exists, through the
+ *    store in the server process) → event-stream clients that behave as the OFREP web provider
+ *    does hold the new state: p50/p99, for 1 and 100 clients;
+ * 3. peers measured by an optional harness or given as figures (see `bench/server/peers.ts`),
+ *    beside ours with the goal's verdict.
+ * The server runs in its own process (one core), the load generator and clients in this one.
+ * Env: BENCH_SERVER_DURATION_S (default 10), BENCH_SERVER_WARMUP_S (default 3),
+ * BENCH_KILL_TRIALS (default 100), BENCH_PEER_FIGURES (a JSON file of peer figures).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { killSwitchLatency } from './server/kill-switch.js';
+import { CONNECTIONS, type LoadCase, type LoadResult, runLoad } from './server/load.js';
+import { peerFigures } from './server/peers.js';
+import { FLAG_COUNT, KILL_FLAG, REQUEST_BODY, SET, SINGLE_FLAG, type ServerReady } from './server/shape.js';
+import { latencySummary, printTable } from './support/measure.js';
+
+const DURATION_S = Number(process.env.BENCH_SERVER_DURATION_S ?? 10);
+const WARMUP_S = Number(process.env.BENCH_SERVER_WARMUP_S ?? 3);
+const KILL_TRIALS = Number(process.env.BENCH_KILL_TRIALS ?? 100);
+const verdicts: string[] = [];
+
+function verdict(goal: string, pass: boolean, detail: string): void {
+  verdicts.push(`${pass ? 'PASS' : 'MISS'}  ${goal}: ${detail}`);
+}
+
+async function startServerProcess(): Promise<{ child: ChildProcess; ready: ServerReady }> {
+  const child = fork(fileURLToPath(new URL('./server/server-child.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<ServerReady>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as ServerReady));
+    child.once('exit', (code) => reject(new Error(`the server process exited (${code})`)));
+  });
+  return { child, ready };
+}
+
+/** Sends the kill switch through the admin API when it has the kill route, else through the store. */
+async function flipper(child: ChildProcess, ready: ServerReady) {
+  const doc = (await (await fetch(`${ready.ofrepUrl}/api/v1/openapi.json`)).json()) as {
+    paths: Record<string, unknown>;
+  };
+  if (doc.paths['/api/v1/flag-sets/{set}/flags/{key}/kill'] !== undefined) {
+    return {
+      via: 'admin API (POST …/kill, …/restore)',
+      flip: async (state: 'ENABLED' | 'DISABLED') => {
+        const action = state === 'DISABLED' ? 'kill' : 'restore';
+        const response = await fetch(
+          `${ready.ofrepUrl}/api/v1/flag-sets/${SET}/flags/${KILL_FLAG}/${action}`,
+          {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${ready.adminToken}`,
+              'content-type': 'application/json',
+              'if-match': '*',
+            },
+            body: JSON.stringify({ reason: 'bench' }),
+          },
+        );
+        if (response.status !== 200)
+          throw new Error(`${action}: HTTP ${response.status} ${await response.text()}`);
+        await response.body?.cancel();
+      },
+    };
+  }
+  return {
+    via: 'the store in the server process (no admin API kill route in this build)',
+    flip: (state: 'ENABLED' | 'DISABLED') =>
+      new Promise<void>((resolve) => {
+        child.once('message', () => resolve());
+        child.send({ type: 'flip', state });
+      }),
+  };
+}
+
+function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}×`;
+}
+
+async function throughput(ready: ServerReady): Promise<Map<string, LoadResult>> {
+  console.log(
+    `\n## Throughput: ${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up; ` +
+      `${FLAG_COUNT} flags, one context; bulk answer ${ready.bulkBytes} B, single ${ready.singleBytes} B`,
+  );
+  const auth = { authorization: `Bearer ${ready.serverToken}` };
+  const cases: LoadCase[] = [
+    {
+      name: 'bare fastify, constant bulk-sized JSON',
+      url: `${ready.bareUrl}/bulk`,
+      headers: {},
+      body: REQUEST_BODY,
+      status: 200,
+    },
+    {
+      name: 'OFREP bulk',
+      url: `${ready.ofrepUrl}/ofrep/v1/evaluate/flags`,
+      headers: auth,
+      body: REQUEST_BODY,
+      status: 200,
+    },
+    {
+      name: 'bare fastify, constant single-sized JSON',
+      url: `${ready.bareUrl}/single`,
+      headers: {},
+      body: REQUEST_BODY,
+      status: 200,
+    },
+    {
+      name: 'OFREP single flag',
+      url: `${ready.ofrepUrl}/ofrep/v1/evaluate/flags/${SINGLE_FLAG}`,
+      headers: auth,
+      body: REQUEST_BODY,
+      status: 200,
+    },
+    {
+      name: 'OFREP bulk 304 (If-None-Match)',
+      url: `${ready.ofrepUrl}/ofrep/v1/evaluate/flags`,
+      headers: { ...auth, 'if-none-match': ready.etag },
+      body: REQUEST_BODY,
+      status: 304,
+    },
+  ];
+  const results = new Map<string, LoadResult>();
+  for (const scenario of cases) results.set(scenario.name, await runLoad(scenario, DURATION_S, WARMUP_S));
+  const bareBulk = results.get(cases[0]!.name)!;
+  const bareSingle = results.get(cases[2]!.name)!;
+  printTable(
+    [...results.values()].map((r) => ({
+      case: r.name,
+      'req/s': Math.round(r.reqPerSec),
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      'vs bare (same size)':
+        r.name.includes('bulk') && !r.name.includes('304')
+          ? ratio(r.reqPerSec, bareBulk.reqPerSec)
+          : ratio(r.reqPerSec, bareSingle.reqPerSec),
+      'wrong answers': r.wrong,
+    })),
+  );
+  for (const r of results.values()) {
+    if (r.wrong > 0)
+      verdict(`${r.name} answers`, false, `${r.wrong} of ${r.requests} were not the expected status`);
+  }
+  const single = results.get(cases[3]!.name)!;
+  const notModified = results.get(cases[4]!.name)!;
+  verdict(
+    'OFREP single flag ≥ 0.7× bare fastify constant JSON',
+    single.reqPerSec >= 0.7 * bareSingle.reqPerSec,
+    `${Math.round(single.reqPerSec)} vs ${Math.round(bareSingle.reqPerSec)} req/s = ${ratio(single.reqPerSec, bareSingle.reqPerSec)}`,
+  );
+  verdict(
+    'OFREP bulk 304 ≥ 0.7× bare fastify constant JSON',
+    notModified.reqPerSec >= 0.7 * bareSingle.reqPerSec,
+    `${Math.round(notModified.reqPerSec)} vs ${Math.round(bareSingle.reqPerSec)} req/s = ${ratio(notModified.reqPerSec, bareSingle.reqPerSec)}`,
+  );
+  return results;
+}
+
+async function killSwitch(child: ChildProcess, ready: ServerReady): Promise<{ p50: number; p99: number }> {
+  const { via, flip } = await flipper(child, ready);
+  console.log(
+    `\n## Kill switch → event-stream clients hold the new state (${KILL_TRIALS} flips, via ${via})`,
+  );
+  const rows: Record<string, string | number>[] = [];
+  let oneClient = { p50: Number.NaN, p99: Number.NaN };
+  for (const clients of [1, 100]) {
+    const { noticeMs, seenMs } = await killSwitchLatency({
+      baseUrl: ready.ofrepUrl,
+      token: ready.serverToken,
+      clients,
+      trials: KILL_TRIALS,
+      flip,
+    });
+    const notice = latencySummary(noticeMs);
+    const seen = latencySummary(seenMs);
+    if (clients === 1) oneClient = seen;
+    rows.push({
+      clients,
+      samples: seen.n,
+      'notice p50 ms': notice.p50,
+      'notice p99 ms': notice.p99,
+      'state held p50 ms': seen.p50,
+      'state held p99 ms': seen.p99,
+      'max ms': seen.max,
+    });
+  }
+  printTable(rows);
+  console.log(
+    'notice: the write sent → the refetchEvaluation event read; state held: → the re-fetched bulk answer ' +
+      'shows the change (after the web provider’s 50 ms debounce, as a browser app would see it).',
+  );
+  verdict(
+    'kill switch → an OFREP web client on SSE sees it: p99 ≤ 250 ms',
+    oneClient.p99 <= 250,
+    `p50 ${oneClient.p50.toFixed(1)} ms, p99 ${oneClient.p99.toFixed(1)} ms (1 client)`,
+  );
+  return oneClient;
+}
+
+async function peers(bulk: LoadResult, kill: { p50: number; p99: number }): Promise<void> {
+  const figures = await peerFigures({
+    flags: FLAG_COUNT,
+    connections: CONNECTIONS,
+    durationS: DURATION_S,
+    context: JSON.parse(REQUEST_BODY).context as Record<string, string>,
+  });
+  console.log('\n## Peers');
+  if (figures.length === 0) {
+    console.log(
+      'No peer measured in this run (add bench/server/unleash.ts or BENCH_PEER_FIGURES; see bench/server/peers.ts).\n' +
+        'For reference only, from DESIGN.md (not this run): Unleash’s frontend API, 100 toggles, one context: ' +
+        `about 1,000–1,400 req/s; ours: ${Math.round(bulk.reqPerSec)} req/s = ` +
+        `${(bulk.reqPerSec / 1_400).toFixed(1)}–${(bulk.reqPerSec / 1_000).toFixed(1)}× that.`,
+    );
+    return;
+  }
+  printTable([
+    {
+      system: 'Ensign OFREP bulk',
+      source: 'this run',
+      'req/s': Math.round(bulk.reqPerSec),
+      'p99 ms': bulk.p99Ms,
+      'kill switch p99 ms': kill.p99,
+      note: '',
+    },
+    ...figures.map((peer) => ({
+      system: peer.name,
+      source: peer.source ?? '',
+      'req/s': Math.round(peer.bulk.reqPerSec),
+      'p99 ms': peer.bulk.p99Ms,
+      'kill switch p99 ms': peer.killSwitch?.p99Ms ?? '',
+      note: peer.note ?? '',
+    })),
+  ]);
+  for (const peer of figures.filter((p) => /unleash/i.test(p.name))) {
+    verdict(
+      `OFREP bulk ≥ 5× ${peer.name} req/s, with lower p99`,
+      bulk.reqPerSec >= 5 * peer.bulk.reqPerSec && bulk.p99Ms < peer.bulk.p99Ms,
+      `${ratio(bulk.reqPerSec, peer.bulk.reqPerSec)}; p99 ${bulk.p99Ms} vs ${peer.bulk.p99Ms} ms (${peer.source})`,
+    );
+  }
+}
+
+const { child, ready } = await startServerProcess();
+try {
+  const results = await throughput(ready);
+  const kill = await killSwitch(child, ready);
+  await peers(results.get('OFREP bulk')!, kill);
+} finally {
+  child.disconnect();
+}
+console.log('\n## Goals');
+for (const line of verdicts) console.log(line);

@@ -1,0 +1,64 @@
+/**
+ * HTTP load with autocannon (32 connections, as the goals say), typed by hand: autocannon ships
+ * no types. A short warm-up run precedes each measured one so that every route is measured hot.
+ */
+import { createRequire } from 'node:module';
+
+/** One load scenario. */
+export interface LoadCase {
+  readonly name: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** The status every answer must have (a run with others is reported as failed). */
+  readonly status: number;
+}
+
+/** What a run measured. */
+export interface LoadResult {
+  readonly name: string;
+  readonly reqPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+  /** Answers with another status than expected, errors and timeouts. */
+  readonly wrong: number;
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** Concurrent connections of every run. */
+export const CONNECTIONS = 32;
+
+/** Runs `scenario` for `durationS` seconds after a warm-up of `warmupS`. */
+export async function runLoad(scenario: LoadCase, durationS: number, warmupS: number): Promise<LoadResult> {
+  const options = {
+    url: scenario.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...scenario.headers },
+    body: scenario.body,
+    connections: CONNECTIONS,
+    pipelining: 1,
+  };
+  if (warmupS > 0) await autocannon({ ...options, duration: warmupS });
+  const result = await autocannon({ ...options, duration: durationS });
+  const statuses = result.statusCodeStats ?? {};
+  const right = statuses[String(scenario.status)]?.count ?? 0;
+  const answered = Object.values(statuses).reduce((sum, s) => sum + s.count, 0);
+  return {
+    name: scenario.name,
+    reqPerSec: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    wrong: answered - right + result.errors + result.timeouts,
+  };
+}
