@@ -76,6 +76,30 @@ export {
   type ExposureHookOptions,
   type ExposureStats,
 } from './exposure/exposure-recorder.js';
+export {
+  COHORT_METADATA,
+  type CounterSink,
+  type CounterSource,
+  METRIC_RECORDS,
+  METRICS_NAMESPACE_PREFIX,
+  type MetricSums,
+  metricOf,
+  metricsNamespace,
+  NO_METRIC,
+  parseEventsRecord,
+  parseUnitRecord,
+  parseWindowRecord,
+  type UnitRecord,
+  type VariantUnits,
+  type WindowFlag,
+  type WindowRecord,
+} from './metrics/layout.js';
+export {
+  METRICS_DEFAULTS,
+  MetricsAggregator,
+  type MetricsAggregatorOptions,
+  type MetricsAggregatorStats,
+} from './metrics/metrics-aggregator.js';
 export type { AuditLog, AuditRecord } from './kill-switch/audit-log.js';
 export {
   type ConfigurationChangedDetails,
@@ -101,6 +125,12 @@ export {
 } from './sinks/opentelemetry-sink.js';
 export type { RedisConnectionState } from './sinks/redis-connection.js';
 export { STREAM_FIELDS } from './sinks/redis-stream-format.js';
+export {
+  type EraseSubjectOptions,
+  type EraseSubjectResult,
+  type RedisStreamEraser,
+  eraseSubjectEvents,
+} from './sinks/redis-stream-erase.js';
 export {
   type RedisStreamClient,
   type RedisStreamPipeline,

@@ -15,6 +15,8 @@ import type { Sink, SinkWriteOptions } from './sink.js';
 /** The part of an ioredis pipeline the sink uses. */
 export interface RedisStreamPipeline {
   xadd(key: string, ...args: (string | number)[]): unknown;
+  /** Needed only with `maxAgeMs` in `pipeline` mode (ioredis pipelines have it). */
+  xtrim?(key: string, ...args: (string | number)[]): unknown;
   exec(): Promise<[error: Error | null, result: unknown][] | null>;
 }
 
@@ -28,11 +30,20 @@ export interface RedisStreamClient extends RedisConnectionState {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
 
-/** Appends each field list of a JSON array to the stream in KEYS[1], trimmed to about ARGV[1]. */
+/**
+ * Appends each field list of a JSON array (ARGV[2]) to the stream in KEYS[1], trimmed to about
+ * ARGV[1] entries and, when ARGV[3] is not empty, to entries younger than ARGV[3] ms by Redis's
+ * clock (stream ids start with the time they were added).
+ */
 const APPEND_BATCH_SCRIPT = `local n = 0
 for _, fields in ipairs(cjson.decode(ARGV[2])) do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
   n = n + 1
+end
+if ARGV[3] ~= '' then
+  local t = redis.call('TIME')
+  local cutoff = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - tonumber(ARGV[3])
+  if cutoff > 0 then redis.call('XTRIM', KEYS[1], 'MINID', '~', string.format('%d', cutoff)) end
 end
 return n`;
 
@@ -54,6 +65,14 @@ export interface RedisStreamSinkOptions {
   defaultFlagSet?: string;
   /** Approximate cap on the stream's length (`MAXLEN ~`); older entries are trimmed. @default 1000000 */
   maxLen?: number;
+  /**
+   * Retention by age: entries older than this are trimmed (`XTRIM MINID ~`, by Redis's clock in
+   * `script` mode, this process's in `pipeline` mode) with every batch written, so a quiet stream
+   * keeps its last entries until the next write. Raw events carry targeting keys (personal data);
+   * the aggregates (`MetricsAggregator`) do not, and are kept independently of this.
+   * @default no age limit (only `maxLen`)
+   */
+  maxAgeMs?: number;
   /**
    * `'script'`: the batch goes as one `EVAL` that runs the XADDs server-side (needs the `@scripting`
    * ACL category); `'pipeline'`: one pipelined XADD per event.
@@ -87,6 +106,7 @@ export class RedisStreamSink implements Sink {
   readonly name = 'RedisStreamSink';
   private readonly keyOf: (event: AnalyticsEvent) => string;
   private readonly maxLen: string;
+  private readonly maxAgeMs: string;
   private readonly mode: 'script' | 'pipeline';
   private readonly connection: ConnectionGate;
 
@@ -105,6 +125,13 @@ export class RedisStreamSink implements Sink {
       throw new RangeError(`RedisStreamSink: option \`maxLen\` must be a positive integer, got ${maxLen}`);
     }
     this.maxLen = String(maxLen);
+    const maxAgeMs = options.maxAgeMs;
+    if (maxAgeMs !== undefined && (!Number.isInteger(maxAgeMs) || maxAgeMs < 1)) {
+      throw new RangeError(
+        `RedisStreamSink: option \`maxAgeMs\` must be a positive integer, got ${maxAgeMs}`,
+      );
+    }
+    this.maxAgeMs = maxAgeMs === undefined ? '' : String(maxAgeMs);
     this.mode = options.mode ?? 'script';
     if (this.mode !== 'script' && this.mode !== 'pipeline') {
       throw new RangeError(
@@ -139,7 +166,7 @@ export class RedisStreamSink implements Sink {
         if (this.mode === 'script') {
           const payload = JSON.stringify(events.map(encodeStreamEvent));
           try {
-            await this.options.client.eval(APPEND_BATCH_SCRIPT, 1, key, this.maxLen, payload);
+            await this.options.client.eval(APPEND_BATCH_SCRIPT, 1, key, this.maxLen, payload, this.maxAgeMs);
           } catch (error) {
             throw new Error(
               `RedisStreamSink: appending ${events.length} event(s) to ${key} failed: ${String(error)}`,
@@ -153,6 +180,13 @@ export class RedisStreamSink implements Sink {
         const pipeline = this.options.client.pipeline();
         for (const event of events)
           pipeline.xadd(key, 'MAXLEN', '~', this.maxLen, '*', ...encodeStreamEvent(event));
+        if (this.maxAgeMs !== '') {
+          if (typeof pipeline.xtrim !== 'function')
+            throw new TypeError(
+              'RedisStreamSink: option `maxAgeMs` in pipeline mode needs a client whose pipeline has xtrim()',
+            );
+          pipeline.xtrim(key, 'MINID', '~', Date.now() - Number(this.maxAgeMs));
+        }
         const results = await pipeline.exec();
         if (results === null) throw new Error(`RedisStreamSink: pipeline to ${key} was discarded`);
         const failed = results.find(([error]) => error !== null);
