@@ -302,7 +302,7 @@ describe('flags', () => {
     expect(none.status).toBe(428);
     expect(body(none).type).toBe('https://ensign.dev/problems/precondition-required');
     for (const headers of [
-      { 'if-match': 'W/"abc"' },
+      { 'if-match': 'W/"abc"' } as Record<string, string>,
       { 'if-match': 'abc' },
       { 'if-match': '"a", "b"' },
       { 'if-match': '*', 'if-none-match': '*' },

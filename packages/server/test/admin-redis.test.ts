@@ -108,6 +108,7 @@ describe('admin API over Redis, two instances', () => {
     const [restore, kill] = body(history).entries as {
       actor: string;
       reason?: string;
+      before: unknown;
       after: FlagDefinition;
     }[];
     expect(kill).toMatchObject({ reason: 'INC-9', actor: expect.stringMatching(/^test-admin \(tok_/) });
