@@ -116,6 +116,8 @@ export class EventStreams {
       {
         schema: EVENTS_SCHEMA,
         config: { permission: 'evaluate-bulk', tokenInQuery: true, bareErrors: true },
+        // A HEAD would open a stream that can never carry anything.
+        exposeHeadRoute: false,
       },
       async (request, reply) => {
         const principal = principalOf(request);
