@@ -135,12 +135,19 @@ export async function openClient(options: ConnectionOptions, env: Environment): 
   }
   const url = options.url ?? env.ENSIGN_URL;
   if (url !== undefined && url !== '') {
-    const { HttpClient } = await import('./http-client.js');
-    return new HttpClient({
-      baseUrl: url,
-      token: readToken(options, env),
-      timeoutMs: (options.timeout ?? 10) * 1000,
-    });
+    const token = readToken(options, env);
+    const [{ HttpClient }, { Transport }] = await Promise.all([
+      import('./http-client.js'),
+      import('./http.js'),
+    ]);
+    let transport: InstanceType<typeof Transport>;
+    try {
+      transport = await Transport.open(url);
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw usageError(`ENSIGN_URL (or --url) is not a URL: "${url}"`);
+    }
+    return new HttpClient({ transport, token, timeoutMs: (options.timeout ?? 10) * 1000 });
   }
   if (env.REDIS_URL) return redisClient(env.REDIS_URL, options, env);
   throw usageError(

@@ -7,12 +7,12 @@ import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 import type { AuditEntry } from '@ensign/store';
 import { CliError } from '../errors.js';
 import type { EnsignClient, FlagWriteResult, LiveSet, TokenInfo, TokenRequest, WriteMeta } from './client.js';
-import { type HttpAnswer, type HttpRequest, errorOfAnswer, send } from './http.js';
+import { type HttpAnswer, type HttpRequest, type Transport, errorOfAnswer } from './http.js';
 
 /** How to reach the admin API. */
 export interface HttpClientOptions {
-  /** Base URL of the server, e.g. `http://127.0.0.1:8080`. */
-  readonly baseUrl: string;
+  /** The connection to the server (`Transport.open(ENSIGN_URL)`). */
+  readonly transport: Transport;
   readonly token: string;
   /** Longest wait for one request. */
   readonly timeoutMs: number;
@@ -40,17 +40,15 @@ export class HttpClient implements EnsignClient {
   readonly target: string;
 
   constructor(private readonly options: HttpClientOptions) {
-    let origin: string;
-    try {
-      origin = new URL(options.baseUrl).origin;
-    } catch {
-      throw new CliError('usage', `ENSIGN_URL (or --url) is not a URL: "${options.baseUrl}"`);
-    }
-    this.target = origin;
+    this.target = options.transport.baseUrl.origin;
+  }
+
+  private send(request: HttpRequest): Promise<HttpAnswer> {
+    return this.options.transport.send(this.options.token, request, this.options.timeoutMs);
   }
 
   private async call(request: HttpRequest, ok: readonly number[] = [200]): Promise<HttpAnswer> {
-    const answer = await send(this.options.baseUrl, this.options.token, request, this.options.timeoutMs);
+    const answer = await this.send(request);
     if (!ok.includes(answer.status)) throw errorOfAnswer(answer, request, this.target);
     return answer;
   }
@@ -65,7 +63,7 @@ export class HttpClient implements EnsignClient {
 
   async readSet(flagSet: string): Promise<LiveSet> {
     const request: HttpRequest = { method: 'GET', path: setPath(flagSet) };
-    const answer = await send(this.options.baseUrl, this.options.token, request, this.options.timeoutMs);
+    const answer = await this.send(request);
     // A set never written reads as version 0 with no flags, as in a store: apply creates it.
     if (this.isUnknownSet(answer)) return { flagSet, version: 0, document: { flags: {} } };
     if (answer.status !== 200) throw errorOfAnswer(answer, request, this.target);
@@ -109,7 +107,7 @@ export class HttpClient implements EnsignClient {
         : `${flagPath(flagSet, options.flagKey)}/history`;
     const limit = String(Math.min(options.limit ?? 100, MAX_HISTORY_LIMIT));
     const request: HttpRequest = { method: 'GET', path, query: { limit } };
-    const answer = await send(this.options.baseUrl, this.options.token, request, this.options.timeoutMs);
+    const answer = await this.send(request);
     if (this.isUnknownSet(answer)) return [];
     if (answer.status === 404 && options.flagKey !== undefined) return [];
     if (answer.status !== 200) throw errorOfAnswer(answer, request, this.target);
@@ -172,11 +170,13 @@ export class HttpClient implements EnsignClient {
 
   async revokeToken(id: string): Promise<boolean> {
     const request: HttpRequest = { method: 'DELETE', path: `/api/v1/tokens/${enc(id)}` };
-    const answer = await send(this.options.baseUrl, this.options.token, request, this.options.timeoutMs);
+    const answer = await this.send(request);
     if (answer.status === 404) return false;
     if (answer.status !== 200 && answer.status !== 204) throw errorOfAnswer(answer, request, this.target);
     return true;
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.options.transport.close();
+  }
 }

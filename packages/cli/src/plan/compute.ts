@@ -36,7 +36,13 @@ export interface PlanInput {
   readonly includeRollouts?: boolean;
 }
 
-const same = (a: unknown, b: unknown) => stableStringify(a ?? null) === stableStringify(b ?? null);
+/**
+ * Equal as JSON, whatever the key order. Plain `JSON.stringify` first: a file pulled or applied
+ * from the live set keeps its key order, so most equal flags are found without sorting keys.
+ */
+const same = (a: unknown, b: unknown) =>
+  JSON.stringify(a ?? null) === JSON.stringify(b ?? null) ||
+  stableStringify(a ?? null) === stableStringify(b ?? null);
 
 function actionOf(before: unknown, after: unknown): ChangeAction {
   if (before === undefined || before === null) return 'add';
