@@ -77,7 +77,7 @@ export async function apply(file: string, options: ApplyOptions, context: Comman
     const planContext: PlanContext = { live: live.document, desired: flagFile.document };
     // The plan is printed before anything is written, so a refusal still shows what was intended.
     if (!context.output.json) context.output.result(plan, (p) => `${renderPlan(p, planContext)}\n`);
-    const result = await applyPlan(client, plan);
+    const result = await applyPlan(client, plan, live);
     if (context.output.json) context.output.result({ plan, result }, () => '');
     else context.output.result({ plan, result }, (o) => resultText(o.plan, o.result));
     return EXIT.ok;

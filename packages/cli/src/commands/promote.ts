@@ -63,7 +63,7 @@ export async function promote(options: PromoteOptions, context: CommandContext):
       return planDiffers(plan) ? EXIT.changes : EXIT.ok;
     }
     if (!context.output.json) context.output.result(plan, (p) => `${renderPlan(p, planContext)}\n`);
-    const result = await applyPlan(client, plan);
+    const result = await applyPlan(client, plan, live);
     context.output.result<PromoteOutput>({ plan, result }, (o) => resultText(o.plan, o.result!));
     return EXIT.ok;
   });

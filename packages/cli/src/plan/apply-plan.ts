@@ -110,15 +110,17 @@ export function auditReason(plan: Plan): string {
 }
 
 /**
- * Applies `plan` through `client`.
+ * Applies `plan` through `client`. `justRead` is the live set the plan was computed from, when
+ * the plan was made in this run (its first check and write then need no second read).
  * @throws {CliError} `conflict` naming what moved; whatever the client throws (unreachable,
  * refused token, invalid result).
  */
-export async function applyPlan(client: EnsignClient, plan: Plan): Promise<ApplyResult> {
+export async function applyPlan(client: EnsignClient, plan: Plan, justRead?: LiveSet): Promise<ApplyResult> {
   const reason = auditReason(plan);
   let lastError: CliError | undefined;
   for (let attempt = 1; attempt <= MAX_APPLY_ATTEMPTS; attempt++) {
-    const live = await client.readSet(plan.flagSet);
+    // The set the plan was just computed from saves a read; after a lost race, read again.
+    const live = attempt === 1 && justRead !== undefined ? justRead : await client.readSet(plan.flagSet);
     const moved = movedParts(plan, live);
     if (moved.length > 0) {
       const parts = await describeMoved(client, plan, live, moved);
