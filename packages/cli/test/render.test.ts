@@ -3,6 +3,7 @@
  * a change of weights alone as `on 5% → 25%`, other rule changes as a line diff, and every line
  * fitted to 80 columns.
  */
+import type { JsonValue } from '@ensign/core';
 import { describe, expect, it } from 'vitest';
 import { flagChanges, lineDiff, targetingChanges } from '../src/render/flag-diff.js';
 import { expression, ruleLines, ruleSummary } from '../src/render/rule.js';
@@ -56,7 +57,7 @@ describe(ruleLines.name, () => {
 });
 
 describe(targetingChanges.name, () => {
-  const rule = (on: number) => ({
+  const rule = (on: number): JsonValue => ({
     if: [
       { $ref: 'beta' },
       'on',
