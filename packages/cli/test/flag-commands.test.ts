@@ -96,6 +96,11 @@ describe.each(backends)('ensign flag and token commands against a server on the 
 
     const list = await run(['flag', 'list']);
     expect(list.stdout).toMatch(/payments-enabled +KILLED/);
+    const twice = await run(['kill', 'payments-enabled', '--json']);
+    expect(twice.code).toBe(0);
+    assertSchema('flag-write', twice.json());
+    expect(twice.json()).toMatchObject({ action: 'kill', changed: false });
+    expect((await run(['kill', 'payments-enabled'])).stdout).toContain('is already killed');
 
     const restored = await run(['flag', 'restore', 'payments-enabled', '--reason', 'fixed', '--json']);
     expect(restored.code, restored.stderr).toBe(0);

@@ -25,6 +25,8 @@ export interface WriteMeta {
 export interface FlagWriteResult {
   readonly flagSet: string;
   readonly flagKey: string;
+  /** Whether anything was written (`false`: it was already so, e.g. killing a killed flag). */
+  readonly changed: boolean;
   /** The set's version after the write. */
   readonly version: number;
   /** The flag after the write (`null` when removed). */

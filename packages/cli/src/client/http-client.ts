@@ -130,8 +130,14 @@ export class HttpClient implements EnsignClient {
       headers: { 'if-match': '*' },
       body,
     });
-    const result = answer.body as { version: number; flag: FlagDefinition | null };
-    return { flagSet, flagKey, version: result.version, flag: result.flag };
+    const result = answer.body as { changed?: boolean; version: number; flag: FlagDefinition | null };
+    return {
+      flagSet,
+      flagKey,
+      changed: result.changed !== false,
+      version: result.version,
+      flag: result.flag,
+    };
   }
 
   kill(flagSet: string, flagKey: string, meta: WriteMeta): Promise<FlagWriteResult> {

@@ -80,14 +80,14 @@ export class StoreClient implements EnsignClient {
   kill(flagSet: string, flagKey: string, meta: WriteMeta): Promise<FlagWriteResult> {
     return this.call(async () => {
       const result = await killFlag(this.options.store, flagSet, flagKey, this.write(meta));
-      return { flagSet, flagKey, version: result.version, flag: result.flag };
+      return { flagSet, flagKey, changed: result.changed, version: result.version, flag: result.flag };
     });
   }
 
   restore(flagSet: string, flagKey: string, meta: WriteMeta): Promise<FlagWriteResult> {
     return this.call(async () => {
       const result = await restoreFlag(this.options.store, flagSet, flagKey, this.write(meta));
-      return { flagSet, flagKey, version: result.version, flag: result.flag };
+      return { flagSet, flagKey, changed: result.changed, version: result.version, flag: result.flag };
     });
   }
 
@@ -99,14 +99,20 @@ export class StoreClient implements EnsignClient {
   ): Promise<FlagWriteResult> {
     return this.call(async () => {
       const result = await setRolloutWeights(this.options.store, flagSet, flagKey, weights, this.write(meta));
-      return { flagSet, flagKey, version: result.version, flag: result.flag };
+      return { flagSet, flagKey, changed: result.changed, version: result.version, flag: result.flag };
     });
   }
 
   revertFlag(flagSet: string, flagKey: string, version: number, meta: WriteMeta): Promise<FlagWriteResult> {
     return this.call(async () => {
       const result = await revertFlag(this.options.store, flagSet, flagKey, version, this.write(meta));
-      return { flagSet, flagKey, version: result.version, flag: result.flag as FlagDefinition | null };
+      return {
+        flagSet,
+        flagKey,
+        changed: result.changed,
+        version: result.version,
+        flag: result.flag as FlagDefinition | null,
+      };
     });
   }
 

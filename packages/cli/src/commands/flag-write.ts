@@ -34,6 +34,18 @@ function servingLine(flag: FlagDefinition | null): string {
 function writeText(out: FlagWriteOutput): string {
   const where = `flag "${out.flagKey}" in flag set "${out.flagSet}"`;
   const lines: string[] = [];
+  if (!out.changed) {
+    const already = {
+      kill: 'killed',
+      restore: 'as restored',
+      weights: 'at these weights',
+      revert: 'as at that version',
+    };
+    return [
+      `Nothing to do: ${where} is already ${already[out.action]} (version ${out.version}).`,
+      servingLine(out.flag),
+    ].join('\n');
+  }
   switch (out.action) {
     case 'kill':
       lines.push(`Killed ${where} (version ${out.version}).`, servingLine(out.flag));
