@@ -78,6 +78,7 @@ export {
 } from './exposure/exposure-recorder.js';
 export {
   COHORT_METADATA,
+  counterName,
   type CounterSink,
   type CounterSource,
   METRIC_RECORDS,

@@ -78,7 +78,9 @@ describe(MetricsAggregator.name, () => {
     expect(sink.ttls.has(`${ns}/${METRIC_RECORDS.evaluations('checkout')}`)).toBe(false);
     // No flag tracked per unit: no units record at all.
     expect([...sink.records.keys()].some((key) => key.includes('/u:'))).toBe(false);
-    expect(metrics.stats()).toMatchObject({ evaluations: 5, units: 0, flushes: 1, writtenRecords: 4 });
+    // The evaluation error counts as an `error` event of the set.
+    expect([...parseEventsRecord(await sink.counters(ns, METRIC_RECORDS.events))]).toEqual([['error', 1]]);
+    expect(metrics.stats()).toMatchObject({ evaluations: 5, units: 0, flushes: 1, writtenRecords: 5 });
   });
 
   it('counts a unit once per subject, variant and cohort; a new cohort or variant is a new unit', async () => {

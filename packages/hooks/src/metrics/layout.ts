@@ -63,7 +63,11 @@ export const METRIC_RECORDS = {
   events: 'events',
 } as const;
 
-/** A counter name from its parts (each encoded). @internal */
+/**
+ * A counter name from its kind and parts (each encoded), e.g. `counterName('x', 'on')` for the
+ * units of variant `on`, `counterName('u', 'error', 'on')` for its units with an `error`: for
+ * writers of the layout other than the aggregator (a stream consumer, a simulation).
+ */
 export function counterName(kind: string, ...parts: string[]): string {
   return [kind, ...parts.map(enc)].join('|');
 }

@@ -13,7 +13,7 @@
  * one cohort, counted once per aggregator (process) while remembered (`maxSubjects`,
  * `unitTtlMs`); its tracking events (`track('purchase')`, `track('error')`, a `value` such as a
  * latency) are attributed to it, and it counts as converted once per metric. Evaluation errors
- * count as an `errorEvent` of the unit. Units are counted per process: a subject served by two
+ * count as an `errorEvent` of the unit (and of the set, in the `events` record). Units are counted per process: a subject served by two
  * processes is two units, in both arms alike, so rates and sample ratios stay unbiased; with
  * sticky routing, a unit is a user.
  *
@@ -211,6 +211,8 @@ export class MetricsAggregator implements Sink {
       if (failed) {
         add(flag.errors, variant);
         if (details.errorCode === 'FLAG_NOT_FOUND') flag.notFound++;
+        // An evaluation error is an occurrence of the error event for the set as a whole too.
+        delta.event(now - (now % this.windowMs), this.errorEvent);
       }
       if (variant === '' || !this.trackUnits(flagKey, metadata)) return;
       const cohortValue = metadata[COHORT_METADATA];
