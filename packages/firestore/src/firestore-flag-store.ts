@@ -25,14 +25,17 @@ import {
   type WriteResult,
   checkFlagSetId,
   entryTouchesFlag,
+  withTimeout,
 } from '@ensign/store';
 import type { Firestore, Query, Settings } from '@google-cloud/firestore';
 import type { Logger } from '@openfeature/server-sdk';
-import { Status, isCommitRetryable, isPermissionError, openClient, statusCode } from './firestore/client.js';
+import { READ_HINT, describeError, isPermissionError, openClient } from './firestore/client.js';
 import { decodeEntry, readSetDoc } from './firestore/codec.js';
+import { type CommitContext, commitWrite, sweepLog } from './firestore/commit.js';
 import { FeedFollower } from './firestore/feed-follower.js';
 import { DEFAULT_COLLECTION, FIELDS, type SetRefs, setRefs, versionOfPosition } from './firestore/layout.js';
-import { type BaseRead, buildCommit, guardHolds, readOne, readWhole } from './firestore/writes.js';
+import { type BaseRead, readOne, readWhole } from './firestore/reads.js';
+import { SerialQueues } from './firestore/serial.js';
 
 /** Options of {@link FirestoreFlagStore}. */
 export interface FirestoreFlagStoreOptions {
@@ -67,15 +70,10 @@ export const FEED_CHECK_MS = 5_000;
 /** Default of {@link FirestoreFlagStoreOptions.feedTimeoutMs}. */
 export const FEED_TIMEOUT_MS = 5_000;
 
-/** Commit attempts of one planned write (each after reading again what it depends on). */
-const MAX_COMMIT_ATTEMPTS = 8;
+/** How long `close` waits for the client it owns to finish its pending calls. */
+const CLOSE_WAIT_MS = 5_000;
 /** Log documents read per query when paging through the log. */
 const PAGE = 300;
-
-const READ_HINT =
-  'readers need to read the collection and its subcollections (IAM role roles/datastore.viewer)';
-const WRITE_HINT =
-  'writers need to write the collection and its subcollections (IAM role roles/datastore.user)';
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const chosen = value ?? fallback;
@@ -83,10 +81,6 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
     throw new RangeError(`option ${name} must be a positive integer, got ${String(value)}`);
   }
   return chosen;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -111,10 +105,12 @@ export class FirestoreFlagStore extends BaseFlagStore {
   /** What each snapshot read for writing was decoded from: the commit's compare-and-set. */
   private readonly bases = new WeakMap<FlagSetSnapshot, BaseRead>();
   /** Writes of this store, one at a time per set (they would only conflict with each other). */
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly queues = new SerialQueues();
   /** Sets whose log was swept of entries beyond `maxLogLength` by this store. */
   private readonly swept = new Set<string>();
   private readonly background = new Set<Promise<void>>();
+  /** Calls to Firestore in flight: `close` lets them finish before it terminates the client. */
+  private readonly pending = new Set<Promise<unknown>>();
   private readonly warned = new Map<string, Set<string>>();
   private closed = false;
 
@@ -188,7 +184,7 @@ export class FirestoreFlagStore extends BaseFlagStore {
     let active = true;
     const follower = new FeedFollower({
       query: (after) => refs.log.where(FIELDS.version, '>', after).orderBy(FIELDS.version),
-      probe: () => refs.set.get(),
+      probe: () => this.op(refs.set.get()),
       afterVersion,
       checkMs: this.feedCheckMs,
       timeoutMs: this.feedTimeoutMs,
@@ -215,16 +211,18 @@ export class FirestoreFlagStore extends BaseFlagStore {
       logger: this.logger,
       label: `of flag set "${flagSet}"`,
     });
+    this.followers.add(follower);
     try {
       await follower.start();
+      if (this.closed) throw new Error('the store was closed');
     } catch (error) {
+      this.followers.delete(follower);
       follower.stop();
       if (isPermissionError(error)) throw new StorePermissionError(flagSet, 'read', error, READ_HINT);
-      throw new FlagStoreError(flagSet, `cannot follow flag set "${flagSet}": ${message(error)}`, {
+      throw new FlagStoreError(flagSet, `cannot follow flag set "${flagSet}": ${describeError(error)}`, {
         cause: error,
       });
     }
-    this.followers.add(follower);
     return {
       unsubscribe: async () => {
         active = false;
@@ -240,7 +238,14 @@ export class FirestoreFlagStore extends BaseFlagStore {
     for (const follower of this.followers) follower.stop();
     this.followers.clear();
     await Promise.all([...this.background]);
-    if (this.owned) await this.firestore.terminate();
+    if (!this.owned) return;
+    // The client retries a call for a while when Firestore is unreachable, and a retry that finds
+    // the client terminated is an unhandled rejection inside the client: terminate it only once
+    // the store's calls have ended. Waits at most CLOSE_WAIT_MS; the rest happens in the background.
+    const terminated = Promise.allSettled([...this.pending]).then(() => this.firestore.terminate());
+    await withTimeout(terminated, CLOSE_WAIT_MS, () => 'calls still pending').catch((error: unknown) =>
+      this.logger.debug('FirestoreFlagStore: closing the client:', describeError(error)),
+    );
   }
 
   // One write at a time per set from this store: concurrent writes of one process would only
@@ -252,11 +257,11 @@ export class FirestoreFlagStore extends BaseFlagStore {
     flag: FlagDefinition,
     options?: WriteOptions,
   ): Promise<WriteResult> {
-    return this.serial(flagSet, () => super.putFlag(flagSet, flagKey, flag, options));
+    return this.queues.run(String(flagSet), () => super.putFlag(flagSet, flagKey, flag, options));
   }
 
   override deleteFlag(flagSet: string, flagKey: string, options?: WriteOptions): Promise<WriteResult> {
-    return this.serial(flagSet, () => super.deleteFlag(flagSet, flagKey, options));
+    return this.queues.run(String(flagSet), () => super.deleteFlag(flagSet, flagKey, options));
   }
 
   override patchFlag(
@@ -265,7 +270,7 @@ export class FirestoreFlagStore extends BaseFlagStore {
     patch: FlagPatch,
     options?: WriteOptions,
   ): Promise<WriteResult> {
-    return this.serial(flagSet, () => super.patchFlag(flagSet, flagKey, patch, options));
+    return this.queues.run(String(flagSet), () => super.patchFlag(flagSet, flagKey, patch, options));
   }
 
   override replaceFlagSet(
@@ -273,11 +278,11 @@ export class FirestoreFlagStore extends BaseFlagStore {
     document: FlagSetDocument,
     options?: WriteOptions,
   ): Promise<WriteResult> {
-    return this.serial(flagSet, () => super.replaceFlagSet(flagSet, document, options));
+    return this.queues.run(String(flagSet), () => super.replaceFlagSet(flagSet, document, options));
   }
 
   override revert(flagSet: string, version: number, options?: WriteOptions): Promise<WriteResult> {
-    return this.serial(flagSet, () => super.revert(flagSet, version, options));
+    return this.queues.run(String(flagSet), () => super.revert(flagSet, version, options));
   }
 
   protected async readForWrite(flagSet: string, flagKey?: string): Promise<FlagSetSnapshot> {
@@ -294,62 +299,23 @@ export class FirestoreFlagStore extends BaseFlagStore {
   protected async commit(request: CommitRequest): Promise<CommitOutcome> {
     const { flagSet, plan, snapshot, writeId } = request;
     const refs = this.refs(flagSet);
-    const original = this.bases.get(snapshot);
-    let base = original;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-      if (base === undefined) {
-        // After a failed commit: was it applied after all (its answer lost)? Does the guard hold?
-        const fresh = await this.read(flagSet, () =>
+    const context: CommitContext = {
+      firestore: this.firestore,
+      refs,
+      maxLogLength: this.maxLogLength,
+      original: this.bases.get(snapshot),
+      reread: () =>
+        this.read(flagSet, () =>
           plan.flagKey === undefined || plan.replaceAll
             ? readWhole(this.firestore, refs, flagSet, writeId)
             : readOne(this.firestore, refs, flagSet, plan.flagKey, writeId),
-        );
-        if (fresh.applied !== undefined) {
-          this.logger.debug(
-            `flag set "${flagSet}": write ${writeId} was applied at version ${fresh.applied}`,
-          );
-          return { committed: true, version: fresh.applied };
-        }
-        if (!guardHolds(request, original, fresh.base)) {
-          return { committed: false, actualVersion: fresh.base.set.version };
-        }
-        base = fresh.base;
-      }
-      const { batch, version } = buildCommit({
-        firestore: this.firestore,
-        refs,
-        request,
-        base,
-        maxLogLength: this.maxLogLength,
-      });
-      try {
-        await batch.commit();
-        this.sweepOnce(flagSet, refs, version);
-        return { committed: true, version };
-      } catch (error) {
-        if (isPermissionError(error)) throw new StorePermissionError(flagSet, 'write', error, WRITE_HINT);
-        if (!isCommitRetryable(error)) {
-          throw new FlagStoreError(flagSet, `cannot write flag set "${flagSet}": ${message(error)}`, {
-            cause: error,
-          });
-        }
-        lastError = error;
-        const code = statusCode(error);
-        // A lost race fails at once and is retried at once; anything else waits a little first.
-        if (code !== Status.FAILED_PRECONDITION && code !== Status.ALREADY_EXISTS) {
-          await new Promise((resolve) =>
-            setTimeout(resolve, Math.random() * Math.min(1_000, 50 * 2 ** attempt)),
-          );
-        }
-        base = undefined;
-      }
-    }
-    throw new FlagStoreError(
-      flagSet,
-      `cannot write flag set "${flagSet}" after ${MAX_COMMIT_ATTEMPTS} attempts: ${message(lastError)}`,
-      { cause: lastError },
-    );
+        ),
+      track: (call) => this.op(call),
+      logger: this.logger,
+    };
+    const outcome = await commitWrite(context, request);
+    if (outcome.committed) this.sweepOnce(flagSet, context, outcome.version);
+    return outcome;
   }
 
   protected async entriesAfter(flagSet: string, version: number): Promise<AuditEntry[]> {
@@ -382,43 +348,15 @@ export class FirestoreFlagStore extends BaseFlagStore {
     }
   }
 
-  /** Runs writes of one set one after another; a failed write does not hold up the next. */
-  private serial<T>(flagSet: string, run: () => Promise<T>): Promise<T> {
-    const key = String(flagSet);
-    const result = (this.queues.get(key) ?? Promise.resolve()).then(run);
-    const tail = result.then(
-      () => {},
-      () => {},
-    );
-    this.queues.set(key, tail);
-    void tail.then(() => {
-      if (this.queues.get(key) === tail) this.queues.delete(key);
-    });
-    return result;
-  }
-
   /**
    * Each commit deletes the entry that falls out of `maxLogLength`; once per set, a store also
    * deletes older ones in the background (left by a store with a larger `maxLogLength`).
    */
-  private sweepOnce(flagSet: string, refs: SetRefs, version: number): void {
+  private sweepOnce(flagSet: string, context: CommitContext, version: number): void {
     if (this.swept.has(flagSet) || version <= this.maxLogLength) return;
     this.swept.add(flagSet);
-    const query = refs.log
-      .where(FIELDS.version, '<', version - this.maxLogLength)
-      .orderBy(FIELDS.version)
-      .limit(PAGE);
-    const sweep = (async () => {
-      for (;;) {
-        const { docs } = await query.get();
-        if (docs.length === 0) return;
-        const batch = this.firestore.batch();
-        for (const doc of docs) batch.delete(doc.ref);
-        await batch.commit();
-        if (docs.length < PAGE) return;
-      }
-    })().catch((error: unknown) =>
-      this.logger.debug(`flag set "${flagSet}": sweeping old log entries failed:`, message(error)),
+    const sweep = sweepLog(context, version - this.maxLogLength).catch((error: unknown) =>
+      this.logger.debug(`flag set "${flagSet}": sweeping old log entries failed:`, describeError(error)),
     );
     this.background.add(sweep);
     void sweep.finally(() => this.background.delete(sweep));
@@ -435,6 +373,14 @@ export class FirestoreFlagStore extends BaseFlagStore {
     }
   }
 
+  /** Tracks a call to Firestore until it settles (see `close`). */
+  private op<T>(call: Promise<T>): Promise<T> {
+    this.pending.add(call);
+    const forget = () => this.pending.delete(call);
+    call.then(forget, forget);
+    return call;
+  }
+
   private call(fn: () => void): void {
     try {
       fn();
@@ -446,7 +392,7 @@ export class FirestoreFlagStore extends BaseFlagStore {
   /** Runs a read, turning a refusal into an error that names the set and what was refused. */
   private async read<T>(flagSet: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await this.op(run());
     } catch (error) {
       if (isPermissionError(error)) throw new StorePermissionError(flagSet, 'read', error, READ_HINT);
       throw error;

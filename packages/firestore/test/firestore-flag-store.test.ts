@@ -7,7 +7,7 @@ import { type FlagDefinition, compileFlagSet } from '@ensign/core';
 import { type CommitOutcome, StorePermissionError, planWrite } from '@ensign/store';
 import { testFlagStore } from '@ensign/store/testing';
 import { Firestore, Timestamp } from '@google-cloud/firestore';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FirestoreEmulator, userToken } from '../../../test/support/firestore-emulator.js';
 import { memoryLogger } from '../../store/test/fixtures/harness.js';
 import { FirestoreFlagStore, type FirestoreFlagStoreOptions, documentId } from '../src/index.js';
@@ -60,9 +60,11 @@ describe(FirestoreFlagStore.name, () => {
     await emulator.reset(PROJECT);
     admin = new Firestore(emulator.settings(PROJECT));
   });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    await Promise.all(proxies.splice(0).map((p) => p.stop()));
+  });
   afterAll(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    await Promise.all(proxies.map((p) => p.stop()));
     await admin?.terminate();
   });
   const open = (options: FirestoreFlagStoreOptions = {}) => {

@@ -54,6 +54,18 @@ export function isCommitRetryable(error: unknown): boolean {
   );
 }
 
+/** What a reader needs, for permission errors. */
+export const READ_HINT =
+  'readers need to read the collection and its subcollections (IAM role roles/datastore.viewer)';
+/** What a writer needs, for permission errors. */
+export const WRITE_HINT =
+  'writers need to write the collection and its subcollections (IAM role roles/datastore.user)';
+
+/** An error's message, for wrapping it. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A client and whether the store owns it. */
 export interface OwnedClient {
   readonly firestore: Firestore;

@@ -11,7 +11,6 @@
  * (everything written meanwhile) is the resumption. A listener that errors is reported and
  * replaced the same way.
  */
-import { withTimeout } from '@ensign/store';
 import type { Query, QuerySnapshot } from '@google-cloud/firestore';
 import type { Logger } from '@openfeature/server-sdk';
 
@@ -45,6 +44,9 @@ export interface FeedFollowerOptions {
  */
 const REANCHOR_AFTER = 500;
 
+/** The longest a listener may take to its first snapshot before it is replaced. */
+const MAX_OPEN_TIMEOUT_MS = 60_000;
+
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
@@ -60,11 +62,16 @@ export class FeedFollower {
   private opening = false;
   private interrupted = false;
   private stopped = false;
-  private checking = false;
+  /** The connection check's read, while it is pending. */
+  private probing: Promise<void> | undefined;
+  private probeStarted = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** How long the next listener may take to its first snapshot: doubled after each that did not make it. */
+  private openTimeoutMs: number;
 
   constructor(private readonly options: FeedFollowerOptions) {
     this.cursor = options.afterVersion;
+    this.openTimeoutMs = options.timeoutMs;
   }
 
   /**
@@ -95,7 +102,7 @@ export class FeedFollower {
     this.delivered = 0;
     this.listenerFailed = false;
     this.opening = true;
-    const { timeoutMs } = this.options;
+    const timeoutMs = this.openTimeoutMs;
     const first = new Promise<void>((resolve, reject) => {
       let waiting = true;
       const timer = setTimeout(
@@ -108,7 +115,11 @@ export class FeedFollower {
         if (!waiting) return;
         waiting = false;
         clearTimeout(timer);
-        if (generation === this.generation) this.opening = false;
+        if (generation === this.generation) {
+          this.opening = false;
+          // A backend that answers slowly (one just restarted) gets longer each time, up to a minute.
+          this.openTimeoutMs = error ? Math.min(timeoutMs * 2, MAX_OPEN_TIMEOUT_MS) : this.options.timeoutMs;
+        }
         if (error) reject(error);
         else resolve();
       };
@@ -143,21 +154,28 @@ export class FeedFollower {
     if (this.delivered >= REANCHOR_AFTER && !this.opening) this.reopen();
   }
 
-  /** The connection check: interrupted when it fails; a fresh listener when it answers again. */
+  /**
+   * The connection check: interrupted when it fails or is slow; a fresh listener when it answers
+   * again. One read at a time: the client retries a read for minutes while Firestore is
+   * unreachable, so a read still pending is waited for rather than joined by another.
+   */
   private async check(): Promise<void> {
-    if (this.checking || this.stopped) return;
-    this.checking = true;
-    try {
-      await withTimeout(
-        this.options.probe(),
-        this.options.timeoutMs,
-        () => `Firestore did not answer within ${this.options.timeoutMs} ms`,
+    if (this.stopped) return;
+    if (this.probing === undefined) {
+      const probe = this.options.probe().then(
+        () => {
+          if (this.probing === probe) this.probing = undefined;
+          if ((this.interrupted || this.listenerFailed) && !this.opening && !this.stopped) this.reopen();
+        },
+        (error: unknown) => {
+          if (this.probing === probe) this.probing = undefined;
+          if (!this.stopped) this.interrupt(asError(error));
+        },
       );
-      if ((this.interrupted || this.listenerFailed) && !this.opening && !this.stopped) this.reopen();
-    } catch (error) {
-      if (!this.stopped) this.interrupt(asError(error));
-    } finally {
-      this.checking = false;
+      this.probing = probe;
+      this.probeStarted = Date.now();
+    } else if (Date.now() - this.probeStarted > this.options.timeoutMs) {
+      this.interrupt(new Error(`Firestore did not answer within ${this.options.timeoutMs} ms`));
     }
   }
 

@@ -21,11 +21,13 @@ export class LossyProxy {
   private readonly links = new Set<Link>();
   private matcher: { matches: (request: Buffer) => boolean; holdMs: number; done: () => void } | undefined;
   private held = false;
+  /** Connections accepted while held, not yet connected to the emulator. */
+  private readonly waiting = new Set<Socket>();
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
-    private readonly targetPort: number,
+    private targetPort: number,
   ) {}
 
   static async start(targetPort: number): Promise<LossyProxy> {
@@ -44,6 +46,13 @@ export class LossyProxy {
   }
 
   private accept(client: Socket): void {
+    if (this.held) {
+      // Nothing reaches the emulator while held: not even a connection (it may be down).
+      client.pause();
+      this.waiting.add(client);
+      client.once('close', () => this.waiting.delete(client));
+      return;
+    }
     const server = connect(this.targetPort, '127.0.0.1');
     const link: Link = { client, server, losing: false };
     this.links.add(link);
@@ -73,10 +82,7 @@ export class LossyProxy {
     server.on('data', (reply: Buffer) => {
       if (!link.losing) client.write(reply);
     });
-    if (this.held) {
-      client.pause();
-      server.pause();
-    }
+    client.resume();
   }
 
   /**
@@ -89,7 +95,10 @@ export class LossyProxy {
     });
   }
 
-  /** Holds everything in both directions (connections stay open) until {@link release}. */
+  /**
+   * Holds everything in both directions until {@link release}, as a network that stops carrying
+   * packets: open connections stay open, new ones are accepted but reach nothing.
+   */
   hold(): void {
     this.held = true;
     for (const { client, server } of this.links) {
@@ -105,10 +114,20 @@ export class LossyProxy {
       client.resume();
       server.resume();
     }
+    for (const client of [...this.waiting]) {
+      this.waiting.delete(client);
+      if (!client.destroyed) this.accept(client);
+    }
+  }
+
+  /** Sends new connections to another port (an emulator that replaced the first one). */
+  retarget(port: number): void {
+    this.targetPort = port;
   }
 
   /** Closes every connection and the listener. */
   async stop(): Promise<void> {
+    for (const client of this.waiting) client.destroy();
     for (const { client, server } of [...this.links]) {
       client.destroy();
       server.destroy();
