@@ -4,7 +4,7 @@
  * codes, `--json` against the shipped schemas, human output in 80 columns, errors that name the
  * flag and the JSON Pointer, a revoked token refused with exit 4.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisServer } from '../../../test/support/redis-server.js';
 import { assertBuilt, ensign, overWide } from './support/ensign.js';
 import { flagOf, shopFlags } from './support/files.js';
@@ -16,6 +16,9 @@ import {
   redisBackend,
   startServer,
 } from './support/server.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const backends: [string, () => Promise<{ backend: TestBackend; stop: () => Promise<void> }>][] = [
   ['memory', async () => ({ backend: memoryBackend(), stop: async () => {} })],

@@ -7,7 +7,7 @@
  */
 import type { FlagSetDocument } from '@ensign/core';
 import { flagEtag } from '@ensign/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisServer } from '../../../test/support/redis-server.js';
 import { assertBuilt, ensign, overWide } from './support/ensign.js';
 import { type TempDir, flagOf, shopFlags, tempDir } from './support/files.js';
@@ -19,6 +19,9 @@ import {
   redisBackend,
   startServer,
 } from './support/server.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 interface PlanJson {
   planHash: string;

@@ -4,8 +4,11 @@
  * is wrong before anything is contacted.
  */
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, ensign, overWide } from './support/ensign.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const COMMANDS = [
   'validate',

@@ -7,8 +7,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, ensign, overWide } from './support/ensign.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -68,7 +71,7 @@ async function inMaintenance(appUrl: string): Promise<boolean> {
   return body.result.structuredContent.maintenance;
 }
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<number> {
+async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<number> {
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error(`not within ${timeoutMs} ms`);

@@ -6,7 +6,7 @@
  */
 import type { FlagSetDocument } from '@ensign/core';
 import { MemoryFlagStore, killFlag } from '@ensign/store';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EnsignClient } from '../src/client/client.js';
 import { StoreClient } from '../src/client/store-client.js';
 import { CliError } from '../src/errors.js';
@@ -15,6 +15,9 @@ import { planAgainstLive } from '../src/plan/make-plan.js';
 import { assertBuilt, ensign } from './support/ensign.js';
 import { type TempDir, flagOf, shopFlags, tempDir } from './support/files.js';
 import { type TestServer, memoryBackend, quiet, startServer } from './support/server.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 /** A store client that runs `between` once, after its first read (apply's) and before its write. */
 function interleaved(client: EnsignClient, between: () => Promise<void>): EnsignClient {

@@ -8,10 +8,13 @@ import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENSIGN_BIN, assertBuilt, overWide } from './support/ensign.js';
 import { type TempDir, tempDir } from './support/files.js';
 import { type TestServer, memoryBackend, startServer } from './support/server.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 interface Example {
   line: number;

@@ -6,11 +6,14 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RedisServer } from '../../../test/support/redis-server.js';
 import { assertBuilt, ensign, overWide } from './support/ensign.js';
 import { type TempDir, shopFlags, tempDir } from './support/files.js';
 import { startServe } from './support/serve.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 let dir: TempDir;
 beforeAll(() => {

@@ -1,8 +1,11 @@
 /** `ensign validate`: every problem with its flag key and JSON Pointer, exit 1, JSON by schema. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, ensign, overWide } from './support/ensign.js';
 import { shopFlags, tempDir } from './support/files.js';
 import { assertSchema } from './support/schemas.js';
+
+// Each step is a Node process (the installed binary); on a loaded machine a step can take seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
