@@ -9,7 +9,9 @@
  * 3. peers measured by an optional harness or given as figures (see `bench/server/peers.ts`),
  *    beside ours with the goal's verdict.
  * The server runs in its own process (one core), the load generator and clients in this one.
- * Env: BENCH_SERVER_DURATION_S (default 10), BENCH_SERVER_WARMUP_S (default 3),
+ * Each case runs ROUNDS times, the cases interleaved (so that a change in the machine's load
+ * falls on all of them), and its median round is reported.
+ * Env: BENCH_SERVER_DURATION_S (default 5), BENCH_SERVER_WARMUP_S (default 2), BENCH_SERVER_ROUNDS (default 3),
  * BENCH_KILL_TRIALS (default 100), BENCH_PEER_FIGURES (a JSON file of peer figures).
  */
 import { type ChildProcess, fork } from 'node:child_process';
@@ -20,8 +22,9 @@ import { peerFigures } from './server/peers.js';
 import { FLAG_COUNT, KILL_FLAG, REQUEST_BODY, SET, SINGLE_FLAG, type ServerReady } from './server/shape.js';
 import { latencySummary, printTable } from './support/measure.js';
 
-const DURATION_S = Number(process.env.BENCH_SERVER_DURATION_S ?? 10);
-const WARMUP_S = Number(process.env.BENCH_SERVER_WARMUP_S ?? 3);
+const DURATION_S = Number(process.env.BENCH_SERVER_DURATION_S ?? 5);
+const WARMUP_S = Number(process.env.BENCH_SERVER_WARMUP_S ?? 2);
+const ROUNDS = Number(process.env.BENCH_SERVER_ROUNDS ?? 3);
 const KILL_TRIALS = Number(process.env.BENCH_KILL_TRIALS ?? 100);
 const verdicts: string[] = [];
 
@@ -85,7 +88,8 @@ function ratio(a: number, b: number): string {
 
 async function throughput(ready: ServerReady): Promise<Map<string, LoadResult>> {
   console.log(
-    `\n## Throughput: ${CONNECTIONS} connections, ${DURATION_S} s each after ${WARMUP_S} s warm-up; ` +
+    `\n## Throughput: ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION_S} s runs ` +
+      `(${WARMUP_S} s warm-up before each); ` +
       `${FLAG_COUNT} flags, one context; bulk answer ${ready.bulkBytes} B, single ${ready.singleBytes} B`,
   );
   const auth = { authorization: `Bearer ${ready.serverToken}` };
@@ -126,8 +130,17 @@ async function throughput(ready: ServerReady): Promise<Map<string, LoadResult>> 
       status: 304,
     },
   ];
+  const rounds = new Map<string, LoadResult[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const scenario of cases)
+      rounds.get(scenario.name)!.push(await runLoad(scenario, DURATION_S, WARMUP_S));
+  }
   const results = new Map<string, LoadResult>();
-  for (const scenario of cases) results.set(scenario.name, await runLoad(scenario, DURATION_S, WARMUP_S));
+  for (const [name, runs] of rounds) {
+    const sorted = [...runs].sort((a, b) => a.reqPerSec - b.reqPerSec);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    results.set(name, { ...median, wrong: runs.reduce((sum, r) => sum + r.wrong, 0) });
+  }
   const bareBulk = results.get(cases[0]!.name)!;
   const bareSingle = results.get(cases[2]!.name)!;
   printTable(
