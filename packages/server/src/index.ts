@@ -65,3 +65,7 @@ export type {
   WebhookRecord,
 } from './webhooks/records.js';
 export { WebhookDispatcher, type Webhooks } from './webhooks/index.js';
+export { MAX_CONTEXT_DEPTH, MAX_CONTEXT_VALUES, MAX_OFREP_BODY_BYTES } from './ofrep/request-body.js';
+export { INACTIVITY_DELAY_SEC } from './ofrep/evaluate.js';
+export { HEARTBEAT_INTERVAL_MS } from './ofrep/event-streams.js';
+export { FLAG_CONFIG_WAIT_MS } from './ofrep/freshness.js';

@@ -3,8 +3,8 @@
  * result per flag, then the set metadata and the event-stream link); each piece's digest is
  * computed once, when it is prepared, from its exact text, and an answer's ETag chains those
  * digests in order. The ETag is therefore a hash of the body's content: the same for the same
- * body on every instance and after restarts, different whenever any byte of the body would be,
- * and computed without building or hashing the body (a 304 never builds it).
+ * body on every instance and after restarts, different whenever any byte of the body is (but for
+ * a 2^-64 chance), and computed without building or hashing the body (a 304 never builds it).
  */
 import { createHash } from 'node:crypto';
 
