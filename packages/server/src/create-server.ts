@@ -16,6 +16,7 @@ import { FlagSetRegistry } from './flag-sets/registry.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerProblemHandler } from './http/problem.js';
 import { registerOfrepRoutes } from './ofrep/index.js';
+import { type RolloutsOptions, startRollouts } from './rollouts/index.js';
 import { MemoryServerState } from './state/memory-state.js';
 import type { ServerState } from './state/server-state.js';
 import { startWebhooks } from './webhooks/index.js';
@@ -62,6 +63,11 @@ export interface ServerOptions {
    * the server state, beside every set written through the admin API. @default []
    */
   flagSets?: readonly string[];
+  /**
+   * Guarded rollouts and scheduled changes: their routes are always served; `controller: true`
+   * also runs the leased rollout controller in this instance (`ensign serve` does). @default {}
+   */
+  rollouts?: RolloutsOptions;
 }
 
 /** A created server. */
@@ -144,6 +150,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     context,
     typeof options.webhooks === 'object' ? options.webhooks : { dispatch: options.webhooks ?? true },
   );
+  const rollouts = await startRollouts(app, context, options.rollouts);
   app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () =>
     app.swagger(),
   );
@@ -156,6 +163,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
       return app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });
     },
     async close() {
+      await rollouts.stop();
       await webhooks.stop();
       await app.close();
       await context.registry.close();

@@ -112,9 +112,10 @@ async function call(
   method: string,
   template: string,
   params: Record<string, string>,
-  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  options: { token?: string; body?: unknown; headers?: Record<string, string>; query?: string } = {},
 ): Promise<{ status: number; body: unknown }> {
-  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => enc(params[name] ?? 'x'));
+  const path =
+    template.replace(/\{(\w+)\}/g, (_, name: string) => enc(params[name] ?? 'x')) + (options.query ?? '');
   const answer = await send(method, path, options);
   const name = `${method} ${template} ${answer.status}`;
   checked.add(name);
@@ -382,6 +383,71 @@ describe('the served OpenAPI document', () => {
     await call('DELETE', '/api/v1/tokens/{id}', { id }, asAdmin());
     await call('DELETE', '/api/v1/tokens/{id}', { id: 'tok_0000000000000000' }, asAdmin());
     await call('GET', '/api/v1/tokens', {}, { token: `ens_admin_${'x'.repeat(32)}` });
+    // Rollouts, schedules and experiment results (`src/rollouts/`), on a split flag of their own.
+    const R = '/api/v1/flag-sets/{set}/rollouts';
+    const rollout = { set: P, plan: 'oa-rollout' };
+    await call(
+      'PUT',
+      F,
+      { set: P, key: 'oa-rollout' },
+      asAdmin({
+        body: {
+          ...flag,
+          targeting: {
+            fractional: [
+              ['on', 0],
+              ['off', 100],
+            ],
+          },
+        },
+        headers: { 'if-none-match': '*' },
+      }),
+    );
+    const plan = {
+      flagKey: 'oa-rollout',
+      release: 'on',
+      replace: 'off',
+      stages: [{ percent: 10, minDuration: '1h' }, { percent: 100 }],
+      guardrails: [{ metric: 'error', kind: 'proportion', direction: 'increase' }],
+    };
+    await call('POST', R, { set: P }, asAdmin({ body: plan }));
+    await call(
+      'POST',
+      R,
+      { set: P },
+      asAdmin({ body: { ...plan, stages: [{ percent: 50 }, { percent: 5 }] } }),
+    );
+    await call('GET', R, { set: P }, { token: t.tokens.viewer });
+    await call('GET', `${R}/{plan}`, rollout, { token: t.tokens.viewer });
+    for (const action of ['pause', 'resume', 'abort'])
+      await call(
+        'POST',
+        `${R}/{plan}/${action}`,
+        rollout,
+        asAdmin({ body: {}, headers: { 'if-match': '*' } }),
+      );
+    await call('POST', `${R}/{plan}/pause`, rollout, asAdmin({ body: {} }));
+    const when = new Date(Date.now() + 86_400_000).toISOString();
+    const scheduled = { flagKey: 'oa-rollout', at: when, action: { type: 'enable' } };
+    await call(
+      'POST',
+      '/api/v1/flag-sets/{set}/schedules',
+      { set: P },
+      asAdmin({ body: { id: 'oa', ...scheduled } }),
+    );
+    await call('GET', '/api/v1/flag-sets/{set}/schedules', { set: P }, { token: t.tokens.viewer });
+    await call(
+      'DELETE',
+      '/api/v1/flag-sets/{set}/schedules/{id}',
+      { set: P, id: 'oa' },
+      asAdmin({ headers: { 'if-match': '*' } }),
+    );
+    await call(
+      'GET',
+      '/api/v1/flag-sets/{set}/flags/{key}/experiment',
+      { set: P, key: 'oa-rollout' },
+      { token: t.tokens.viewer, query: '?metric=purchase' },
+    );
 
     expect(problems).toEqual([]);
     // Every admin operation answered at least one success that was checked.
