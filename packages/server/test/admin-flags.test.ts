@@ -28,6 +28,12 @@ describe('flag sets', () => {
     expect(sets[0]).toMatchObject({ version: 1, etag: '"v1"', createdBy: 'server' });
   });
 
+  it('refuses, at start, a set name the API could not address', async () => {
+    await expect(startServer({}, { flagSets: ['fitness', '{tagged}'] })).rejects.toThrow(
+      /option flagSets\[1\] "\{tagged\}" is not a flag-set id/,
+    );
+  });
+
   it('exports a set as a flagd document with its version as ETag, and imports it back only at that version', async () => {
     const exported = await t.call('GET', `/api/v1/flag-sets/${P}`, { token: t.tokens.viewer });
     expect(exported.status).toBe(200);

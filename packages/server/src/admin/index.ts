@@ -14,6 +14,7 @@ import { registerFlagRoutes } from './routes/flags.js';
 import { registerIntentRoutes } from './routes/intents.js';
 import { registerPromoteRoute } from './routes/promote.js';
 import { registerTokenRoutes } from './routes/tokens.js';
+import { FLAG_SET_ID_PATTERN } from './schemas.js';
 
 /** Options of {@link registerAdminRoutes}. */
 export interface AdminRoutesOptions {
@@ -28,7 +29,15 @@ export async function registerAdminRoutes(
   options: AdminRoutesOptions = {},
 ): Promise<void> {
   const knownSets = new KnownFlagSets(context.state, context.store);
-  for (const flagSet of options.flagSets ?? []) await knownSets.add(flagSet, 'server');
+  for (const [i, flagSet] of (options.flagSets ?? []).entries()) {
+    // A set the API cannot address would be listed but unreachable: refuse it at start.
+    if (typeof flagSet !== 'string' || !new RegExp(FLAG_SET_ID_PATTERN).test(flagSet)) {
+      throw new TypeError(
+        `createServer: option flagSets[${i}] ${JSON.stringify(flagSet)} is not a flag-set id (letters, digits, ".", "_" and "-", at most 128 characters)`,
+      );
+    }
+    await knownSets.add(flagSet, 'server');
+  }
   const admin: AdminContext = { ...context, knownSets };
   // One encapsulated scope: the admin error mapping applies to these routes only.
   await app.register(async (scope) => {
