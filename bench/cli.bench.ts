@@ -6,8 +6,8 @@
  *    (weights of 10 experiments): time to the printed plan;
  * 3. `ensign apply PLAN` of that plan: time to applied (one compare-and-set write of the set);
  * 4. `ensign apply FILE --set S`: plan and apply in one run;
- * with, for reference, `ensign validate FILE` (no network) and the export of the set over HTTP
- * from this process (the transfer floor of plan). Rounds are interleaved so each measure sees the
+ * with, for reference, `ensign validate FILE` (no network), and the export and the import of the
+ * set over HTTP from this process (the floors of plan and apply: what the server itself costs). Rounds are interleaved so each measure sees the
  * same background load; medians of ROUNDS (default 7).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,11 +56,25 @@ const must = async (args: string[], code = 0) => {
 };
 await must(['apply', 'base.json']);
 
+/** Puts the base set back with one import from this process (also the server's write floor). */
+async function putBase(): Promise<number> {
+  const t0 = performance.now();
+  const response = await fetch(`${server.url}/api/v1/flag-sets/bench`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', 'if-match': '*' },
+    body: JSON.stringify(base),
+  });
+  if (!response.ok) throw new Error(`PUT: ${response.status} ${await response.text()}`);
+  await response.json();
+  return performance.now() - t0;
+}
+
 const samples: Record<string, number[]> = {
   node: [],
   version: [],
   validate: [],
   exportGet: [],
+  putSet: [],
   planPrinted: [],
   planExit: [],
   applyPlan: [],
@@ -82,9 +96,9 @@ for (let round = 0; round < ROUNDS; round++) {
   samples.planPrinted!.push(plan.firstOutputMs);
   samples.planExit!.push(plan.totalMs);
   samples.applyPlan!.push((await must(['apply', 'next.plan'])).totalMs);
-  await must(['apply', 'base.json']);
+  samples.putSet!.push(await putBase());
   samples.applyFile!.push((await must(['apply', 'next.json'])).totalMs);
-  await must(['apply', 'base.json']);
+  samples.putSet!.push(await putBase());
 }
 await server.stop();
 rmSync(dir, { recursive: true, force: true });
@@ -108,6 +122,7 @@ printTable([
   ),
   row('ensign validate FILE', 'validate', 'local only: parse + validate 1,000 flags'),
   row('GET the set (in process)', 'exportGet', 'the transfer floor of plan'),
+  row('PUT the set (in process)', 'putSet', "the server's write: the floor of apply"),
   row('ensign plan: plan printed', 'planPrinted', 'first byte of the plan on stdout'),
   row('ensign plan: exit', 'planExit', 'plan written to a file too'),
   row('ensign apply PLAN: applied', 'applyPlan', 'read, check 10 ETags, one write'),
