@@ -62,6 +62,8 @@ export class RedisServerState implements ServerState {
     const { client, owned } = openStateClient(options);
     this.client = client;
     this.owned = owned;
+    // Connection errors reach the caller as rejected calls; unheard, ioredis would also print them.
+    if (owned) client.on('error', () => {});
     this.scripts = defineStateScripts(client);
   }
 

@@ -157,24 +157,34 @@ export function backoffMs(policy: RetryPolicy, n: number, retryAfterMs?: number)
   return Math.min(policy.maxBackoffMs, Math.max(jittered, retryAfterMs ?? 0));
 }
 
+/** When to give up: `stopping` starts no further attempt, `abort` cancels the one in flight. */
+export interface DeliverySignals {
+  readonly stopping: AbortSignal;
+  readonly abort: AbortSignal;
+}
+
 /**
  * Delivers `request`, retrying as `policy` allows. Resolves the outcome either way; rejects only
- * with {@link DeliveryStoppedError} when `stop` aborts first (the delivery is then neither
- * delivered nor failed: whoever holds the lease next makes it).
+ * with {@link DeliveryStoppedError} when stopped before it ended: an attempt in flight when
+ * `stopping` fires still completes (and counts if delivered), but a failure is then not recorded
+ * and no further attempt is made: whoever holds the lease next makes it.
  */
 export async function deliverWithRetries(
   request: DeliveryRequest,
   policy: RetryPolicy,
-  stop: AbortSignal,
+  signals: DeliverySignals,
 ): Promise<DeliveryOutcome> {
   const firstAttemptAt = new Date().toISOString();
   let last: Attempt = { ok: false, retryable: true };
   let n = 0;
   while (n < policy.maxAttempts) {
+    if (signals.stopping.aborted) throw new DeliveryStoppedError('delivery stopped');
     n++;
-    last = await attempt(request, n, policy.timeoutMs, stop);
-    if (last.ok || !last.retryable || n === policy.maxAttempts) break;
-    await pause(backoffMs(policy, n, last.retryAfterMs), stop);
+    last = await attempt(request, n, policy.timeoutMs, signals.abort);
+    if (last.ok) break;
+    if (signals.stopping.aborted) throw new DeliveryStoppedError('delivery stopped');
+    if (!last.retryable || n === policy.maxAttempts) break;
+    await pause(backoffMs(policy, n, last.retryAfterMs), signals.stopping);
   }
   return {
     delivered: last.ok,

@@ -73,17 +73,16 @@ export class WebhookDispatcher {
     clearTimeout(this.timer);
     const workers = [...this.workers];
     this.workers.clear();
-    for (const [, worker] of workers) worker.halt();
-    await within(this.ticking, STOP_GRACE_MS);
-    await within(
-      Promise.all(
-        workers.map(async ([flagSet, worker]) => {
-          await worker.stop();
-          await this.deps.state.releaseLease(leaseNameOf(flagSet), this.deps.instanceId);
-        }),
-      ),
-      STOP_GRACE_MS,
+    // Deliveries in flight may end (and their cursor move) within the grace: a graceful close
+    // leaves nothing for the next holder to send twice.
+    const stopped = Promise.all(
+      workers.map(async ([flagSet, worker]) => {
+        await worker.stop(STOP_GRACE_MS);
+        await this.deps.state.releaseLease(leaseNameOf(flagSet), this.deps.instanceId);
+      }),
     );
+    await within(this.ticking, STOP_GRACE_MS);
+    await within(stopped, 2 * STOP_GRACE_MS);
   }
 
   private schedule(delayMs: number): void {
@@ -119,7 +118,7 @@ export class WebhookDispatcher {
       if (sets.has(flagSet)) continue;
       // No subscription left: stop, and let the lease go.
       this.workers.delete(flagSet);
-      await worker.stop();
+      await worker.stop(STOP_GRACE_MS);
       await state.releaseLease(leaseNameOf(flagSet), instanceId).catch(() => {});
     }
     for (const flagSet of sets) {
@@ -165,6 +164,8 @@ export class WebhookDispatcher {
       } catch (error) {
         await next.stop();
         this.workers.delete(flagSet);
+        // A holder that cannot deliver lets go, so that another instance may (or this one, next poll).
+        await state.releaseLease(leaseNameOf(flagSet), instanceId).catch(() => {});
         if (error instanceof LeaseLostError)
           this.deps.logger.warn(`webhooks: flag set "${flagSet}": ${error.message}`);
         else this.report(error, `cannot start delivering flag set "${flagSet}"`);

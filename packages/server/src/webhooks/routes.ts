@@ -252,7 +252,7 @@ export function registerWebhookRoutes(
         { url: record.url, body: failure.body, secret, deliveryId: failure.deliveryId, event: failure.event },
         { maxAttempts: 1, initialBackoffMs: 1, maxBackoffMs: 1, timeoutMs: options.timeoutMs },
         // Nothing stops a redelivery but its own timeout.
-        new AbortController().signal,
+        { stopping: new AbortController().signal, abort: new AbortController().signal },
       );
       await settleDelivery(
         state,

@@ -65,6 +65,9 @@ export class SetWorker {
   private paused = false;
   private lastQueued = '';
   private draining: Promise<void> | undefined;
+  /** Fired by a graceful stop: start nothing new, let what is in flight end. */
+  private readonly stopping = new AbortController();
+  /** Fired when stopping at once: cancel what is in flight. */
   private readonly abort = new AbortController();
   private validUntil: number;
   /** Subscriptions whose last delivery failed: one attempt per entry until one succeeds. */
@@ -95,26 +98,52 @@ export class SetWorker {
     await this.follow(this.cursor.value.position);
   }
 
-  /** Stops delivering (an attempt in flight is abandoned, to be made by the next holder). */
-  async stop(): Promise<void> {
+  /**
+   * Stops delivering, gracefully while this instance still holds the lease (a server closing):
+   * nothing new starts, an attempt in flight may end and its entry's cursor move, for at most
+   * `graceMs`; then whatever is left is abandoned, to be made by the next holder.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    this.stopping.abort();
+    this.unfollow();
+    if (graceMs > 0 && this.draining) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      });
+      await Promise.race([this.draining, grace]);
+      clearTimeout(timer);
+    }
     this.halt();
     await this.draining;
   }
 
-  /** Stops at once, without waiting for what is in flight (see {@link stop}). */
+  /** Stops at once, cancelling what is in flight (the lease is lost, or a graceful stop ran out of time). */
   halt(): void {
+    this.stopping.abort();
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
+    this.unfollow();
+  }
+
+  private unfollow(): void {
     this.generation++;
     const feed = this.feed;
     this.feed = undefined;
     feed?.unsubscribe().catch(() => {});
   }
 
+  /** Before starting anything new: stopping, or no longer holding the lease by this instance's clock. */
+  private checkGoing(): void {
+    if (this.stopping.signal.aborted) throw new DeliveryStoppedError('delivery stopped');
+    this.checkLease();
+  }
+
+  /** Before moving the cursor: still the holder by this instance's clock (the compare-and-set checks the rest). */
   private checkLease(): void {
-    if (Date.now() >= this.validUntil) throw new LeaseLostError('the lease was not renewed in time');
     if (this.stopped) throw new DeliveryStoppedError('delivery stopped');
+    if (Date.now() >= this.validUntil) throw new LeaseLostError('the lease was not renewed in time');
   }
 
   /** Writes this holder's fencing token into the cursor, refusing a cursor claimed by a later holder. */
@@ -154,7 +183,7 @@ export class SetWorker {
       this.flagSet,
       position,
       (entry) => {
-        if (generation !== this.generation || this.stopped) return;
+        if (generation !== this.generation || this.stopping.signal.aborted) return;
         this.queue.push(entry);
         this.lastQueued = entry.id;
         if (this.queue.length >= HIGH_WATER && !this.paused) {
@@ -173,12 +202,12 @@ export class SetWorker {
           ),
       },
     );
-    if (this.stopped) await this.feed.unsubscribe();
+    if (this.stopping.signal.aborted) this.unfollow();
   }
 
   /** Starts draining the queue unless it is being drained (then the drain's end looks again). */
   private kick(): void {
-    if (this.draining || this.stopped) return;
+    if (this.draining || this.stopping.signal.aborted) return;
     this.draining = this.drain().finally(() => {
       this.draining = undefined;
       if (this.queue.length > 0) this.kick();
@@ -186,7 +215,7 @@ export class SetWorker {
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped && this.queue.length > 0) {
+    while (!this.stopping.signal.aborted && this.queue.length > 0) {
       try {
         await this.process(this.queue[0]!);
         this.queue.shift();
@@ -200,9 +229,9 @@ export class SetWorker {
           return;
         }
         this.deps.logger.error(`webhooks: delivering flag set "${this.flagSet}" failed; retrying`, error);
-        await pause(RETRY_ENTRY_MS, this.abort.signal).catch(() => {});
+        await pause(RETRY_ENTRY_MS, this.stopping.signal).catch(() => {});
       }
-      if (this.paused && this.queue.length === 0 && !this.stopped)
+      if (this.paused && this.queue.length === 0 && !this.stopping.signal.aborted)
         await this.follow(this.lastQueued).catch((error: unknown) => {
           this.deps.logger.error(`webhooks: cannot follow flag set "${this.flagSet}" again`, error);
           this.halt();
@@ -281,13 +310,12 @@ export class SetWorker {
     const secret = await this.secretOf(record.id);
     if (secret === undefined) return; // deleted meanwhile
     const body = JSON.stringify(payloadOf(entry, event, record.id));
-    this.checkLease();
+    this.checkGoing();
     const policy = this.failing.has(record.id) ? { ...this.policy, maxAttempts: 1 } : this.policy;
-    const outcome = await deliverWithRetries(
-      { url: record.url, body, secret, deliveryId, event },
-      policy,
-      this.abort.signal,
-    );
+    const outcome = await deliverWithRetries({ url: record.url, body, secret, deliveryId, event }, policy, {
+      stopping: this.stopping.signal,
+      abort: this.abort.signal,
+    });
     if (outcome.delivered) {
       if (this.failing.delete(record.id))
         logger.info?.(`webhooks: ${record.id} (${originOf(record.url)}) receives deliveries again`);

@@ -275,14 +275,15 @@ export function testServerState(
       it('expire a record ttlMs after its last increment with ttlMs, and refuse a bad ttl', async () => {
         const s = await state();
         const ns = fresh('counters-ttl');
-        await s.increment(ns, 'window', { n: 1 }, { ttlMs: 300 });
+        // Margins of 450 ms either way: a loaded machine must not turn expiry into a race.
+        await s.increment(ns, 'window', { n: 1 }, { ttlMs: 600 });
         await s.increment(ns, 'kept', { n: 1 });
-        await s.increment(ns, 'renewed', { n: 1 }, { ttlMs: 300 });
+        await s.increment(ns, 'renewed', { n: 1 }, { ttlMs: 600 });
         await sleep(150);
         expect(await s.increment(ns, 'renewed', { n: 1 }, { ttlMs: 60_000 })).toEqual({ n: 2 });
         // An increment without ttlMs leaves the expiry as it was.
         expect(await s.increment(ns, 'window', { n: 2 })).toEqual({ n: 3 });
-        await sleep(300);
+        await sleep(900);
         expect(await s.counters(ns, 'window')).toEqual({});
         expect(await s.counters(ns, 'kept')).toEqual({ n: 1 });
         expect(await s.counters(ns, 'renewed')).toEqual({ n: 2 });
