@@ -108,8 +108,3 @@ export interface Plan {
   /** SHA-256 over everything above: apply refuses a plan file that was edited. */
   readonly planHash: string;
 }
-
-/** Whether a plan changes anything. */
-export function planIsEmpty(plan: Plan): boolean {
-  return plan.changes.length === 0;
-}
