@@ -1,8 +1,11 @@
 /** Tokens through the admin API: created once, listed without secrets, revoked for good. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken, issueToken } from '../src/index.js';
+import { createServer, hashToken, issueToken, openEmbeddedBackends } from '../src/index.js';
 import { body, issues, staging } from './admin/fixtures.js';
-import { type TestServer, startServer } from './support/server.js';
+import { type TestServer, quiet, startServer } from './support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -139,6 +142,84 @@ describe('tokens', () => {
     for (const role of ['editor', 'viewer', 'server', 'client'] as const) {
       expect((await t.call('GET', '/api/v1/tokens', { token: t.tokens[role] })).status, role).toBe(403);
       expect((await create({ name: 'x', role: 'admin' }, t.tokens[role])).status, role).toBe(403);
+    }
+  });
+
+  it("answers 429 with Retry-After past a token's own rate limit", async () => {
+    const { token } = body(await create({ name: 'slow', role: 'viewer', rateLimit: 1 })) as { token: string };
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await t.call('GET', '/api/v1/flag-sets', { token }));
+    const limited = answers.find((a) => a.status === 429);
+    expect(limited?.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+    expect(limited?.body).toMatchObject({ type: 'https://ensign.dev/problems/rate-limited', status: 429 });
+  });
+});
+
+describe('the embedded default across a restart', () => {
+  it('keeps tokens, revocations, the list of sets and the flags', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ensign-admin-'));
+    try {
+      const open = async () => {
+        const backends = openEmbeddedBackends({ dataDir, logger: quiet });
+        const server = await createServer({ store: backends.store, state: backends.state, logger: quiet });
+        const url = await server.listen();
+        const close = async () => {
+          await server.close();
+          await backends.close();
+        };
+        return { backends, url, close };
+      };
+      const first = await open();
+      const { token: admin } = await issueToken(first.backends.state, {
+        name: 'owner',
+        role: 'admin',
+        createdBy: 'setup',
+      });
+      const headers = (token: string, extra: Record<string, string> = {}) => ({
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        ...extra,
+      });
+      const imported = await fetch(`${first.url}/api/v1/flag-sets/fitness`, {
+        method: 'PUT',
+        headers: headers(admin, { 'if-none-match': '*' }),
+        body: JSON.stringify(staging()),
+      });
+      expect(imported.status).toBe(201);
+      const created = await fetch(`${first.url}/api/v1/tokens`, {
+        method: 'POST',
+        headers: headers(admin),
+        body: JSON.stringify({ name: 'gone', role: 'viewer' }),
+      });
+      const { token: revoked, record } = (await created.json()) as { token: string; record: { id: string } };
+      await fetch(`${first.url}/api/v1/tokens/${record.id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${admin}` },
+      });
+      await first.close();
+
+      const second = await open();
+      try {
+        const list = await fetch(`${second.url}/api/v1/flag-sets`, {
+          headers: { authorization: `Bearer ${admin}` },
+        });
+        expect(list.status).toBe(200);
+        expect(
+          ((await list.json()) as { flagSets: { flagSet: string; version: number }[] }).flagSets,
+        ).toEqual([expect.objectContaining({ flagSet: 'fitness', version: 1 })]);
+        const flag = await fetch(`${second.url}/api/v1/flag-sets/fitness/flags/layout`, {
+          headers: { authorization: `Bearer ${admin}` },
+        });
+        expect(await flag.json()).toEqual(staging().flags.layout);
+        const refused = await fetch(`${second.url}/api/v1/flag-sets`, {
+          headers: { authorization: `Bearer ${revoked}` },
+        });
+        expect(refused.status).toBe(401);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
