@@ -6,6 +6,7 @@
  * `ensign --version` load nothing but this file and commander.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerRolloutCommands } from './commands/rollout-program.js';
 import type { CommandContext } from './context.js';
 import { EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
 
@@ -314,5 +315,6 @@ export function buildProgram(
     }),
   );
 
+  registerRolloutCommands(program, { lazy, connection, setOption, integer });
   return program;
 }

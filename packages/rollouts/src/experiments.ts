@@ -29,13 +29,16 @@ export interface ExperimentResultsOptions {
   readonly control?: string;
 }
 
+/** Experiment results with the cohort they are from. */
+export type ExperimentResults = ExperimentAnalysis & { readonly cohort: string };
+
 /** Results of an experiment flag from the aggregates, with the cohort they are from. */
 export async function experimentResults(
   context: RolloutContext,
   flagSet: string,
   flagKey: string,
   options: ExperimentResultsOptions,
-): Promise<ExperimentAnalysis & { cohort: string }> {
+): Promise<ExperimentResults> {
   const snapshot = await context.store.load(flagSet);
   const flags = snapshot.document.flags as Record<string, FlagDefinition | undefined>;
   const flag = Object.hasOwn(flags, flagKey) ? flags[flagKey] : undefined;

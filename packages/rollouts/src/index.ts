@@ -80,4 +80,4 @@ export {
   type ScheduleStatus,
 } from './schedules/schedule.js';
 export { MAX_SCHEDULE_ATTEMPTS } from './schedules/run-schedules.js';
-export { type ExperimentResultsOptions, experimentResults } from './experiments.js';
+export { type ExperimentResults, type ExperimentResultsOptions, experimentResults } from './experiments.js';

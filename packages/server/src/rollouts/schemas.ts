@@ -214,7 +214,7 @@ export const scheduleBody = {
     id: PLAN_ID,
     flagKey: flagKeySchema,
     at: {
-      type: ['string', 'integer'],
+      anyOf: [{ type: 'string' }, { type: 'integer' }],
       description: 'when: ISO-8601 with its offset ("2026-03-31T09:00:00+02:00") or ms since the epoch',
     },
     action: {
