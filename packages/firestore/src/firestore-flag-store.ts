@@ -1,4 +1,3 @@
-import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 /**
  * `FirestoreFlagStore`: flag sets in Cloud Firestore behind the same contract as the memory and
  * Redis stores. One document per set (version, metadata, `$evaluators`), one per flag (its JSON
@@ -6,6 +5,7 @@ import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
  * one atomic commit, compare-and-set on the set document, that writes the flags, bumps the version
  * and appends exactly one audit entry carrying the write's id.
  */
+import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
 import {
   type AuditEntry,
   BaseFlagStore,

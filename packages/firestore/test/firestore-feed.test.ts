@@ -28,10 +28,10 @@ const boolFlag: FlagDefinition = {
   defaultVariant: 'on',
 };
 /**
- * Feed checks fast enough for a test: an outage is noticed within about four seconds (not less:
- * on a busy machine the emulator can take seconds to answer).
+ * Feed checks fast enough for a test: an outage is noticed within a few seconds (not less: on a
+ * busy machine the emulator can take seconds to answer).
  */
-const fastFeed = { feedCheckMs: 250, feedTimeoutMs: 4_000 };
+const fastFeed = { feedCheckMs: 250, feedTimeoutMs: 3_000 };
 
 let emulator: FirestoreEmulator;
 const emulators: FirestoreEmulator[] = [];
@@ -90,7 +90,7 @@ describe(`${FirestoreFlagStore.name} change feed`, () => {
     await writer.putFlag(set, 'a', boolFlag);
     await until(() => seen.versions.length === 1, 'the first entry');
     proxy.hold();
-    await until(() => seen.events.length === 1, 'the interruption');
+    await until(() => seen.events.length === 1, 'the interruption', 15_000);
     await writer.putFlag(set, 'b', boolFlag);
     await writer.putFlag(set, 'c', boolFlag);
     proxy.release();
@@ -117,7 +117,7 @@ service cloud.firestore {
     await writer.putFlag(set, 'a', boolFlag);
     const seen = await watch(reader, set);
     await emulator.setRules(project, rules('somebody-else'));
-    await until(() => seen.events.length === 1, 'the interruption', 10_000);
+    await until(() => seen.events.length === 1, 'the interruption', 15_000);
     await writer.putFlag(set, 'b', boolFlag);
     await emulator.setRules(project, rules('reader'));
     await until(() => seen.events.includes('resume') && seen.versions.length === 1, 'resumption', 20_000);
@@ -190,10 +190,12 @@ describe(`${StoreProvider.name} over ${FirestoreFlagStore.name}`, () => {
     await emulator.stop();
     proxy.retarget(replacement.port);
     proxy.release();
-    await until(
+    const state = () => ({ events, seen, lines: logger.lines.slice(-30) });
+    await within(
       () => seen.events.includes('resume') && events.length === 2,
-      'resumption and PROVIDER_READY',
+      'resumption and READY',
       30_000,
+      state,
     );
     expect(events[1]).toEqual({ type: ProviderEvents.Ready });
     // The new emulator is empty: the provider keeps its flags, and the first write recreates the set.

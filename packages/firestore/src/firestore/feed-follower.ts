@@ -5,11 +5,14 @@
  *
  * The client re-opens a broken listen stream by itself and says nothing (it calls the error
  * callback only for errors it will not retry, such as `PERMISSION_DENIED`). So the follower
- * checks the connection itself: every `checkMs` it reads the set's document, and a read that
- * fails or takes longer than `timeoutMs` reports an interruption. Once a check succeeds again it
- * starts a fresh listener from the last version delivered; that listener's first snapshot
- * (everything written meanwhile) is the resumption. A listener that errors is reported and
- * replaced the same way.
+ * checks the connection itself. Every `checkMs` it reads the set's document. A read that fails
+ * is an interruption. A read that takes longer than `timeoutMs` (while nothing else was heard)
+ * is a suspicion: the follower then starts a fresh listener from the last version delivered,
+ * and only if that one's first snapshot does not come within `timeoutMs` either is the feed
+ * interrupted. (After a reconnection the client's reads may lag its listeners by a reconnect
+ * backoff: a slow read alone must not report a feed that works.) While interrupted it keeps
+ * starting fresh listeners, backing off; the first snapshot of one (everything written
+ * meanwhile) is the resumption.
  */
 import type { Query, QuerySnapshot } from '@google-cloud/firestore';
 import type { Logger } from '@openfeature/server-sdk';
@@ -24,7 +27,7 @@ export interface FeedFollowerOptions {
   afterVersion: number;
   /** Period of the connection check. */
   checkMs: number;
-  /** A check, or a listener's first snapshot, that takes longer counts as an interruption. */
+  /** How long a check, or a listener's first snapshot, may take. */
   timeoutMs: number;
   /**
    * Receives each snapshot's new log documents, oldest first; returns the newest version
@@ -44,7 +47,7 @@ export interface FeedFollowerOptions {
  */
 const REANCHOR_AFTER = 500;
 
-/** The longest a listener may take to its first snapshot before it is replaced. */
+/** The longest a listener may take to its first snapshot, and the longest wait before the next. */
 const MAX_OPEN_TIMEOUT_MS = 60_000;
 
 function asError(error: unknown): Error {
@@ -62,12 +65,16 @@ export class FeedFollower {
   private opening = false;
   private interrupted = false;
   private stopped = false;
-  /** The connection check's read, while it is pending. */
+  /** The connection check's read, while it is pending (one at a time: see `check`). */
   private probing: Promise<void> | undefined;
-  private probeStarted = 0;
+  /** When the pending read started, or a snapshot last arrived: the last sign of life. */
+  private heardAt = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   /** How long the next listener may take to its first snapshot: doubled after each that did not make it. */
   private openTimeoutMs: number;
+  /** After a listener that failed, the next is started no sooner than this (backing off). */
+  private nextOpenAt = 0;
+  private openBackoffMs = 0;
 
   constructor(private readonly options: FeedFollowerOptions) {
     this.cursor = options.afterVersion;
@@ -81,7 +88,7 @@ export class FeedFollower {
    */
   async start(): Promise<void> {
     await this.open();
-    this.timer = setInterval(() => void this.check(), this.options.checkMs);
+    this.timer = setInterval(() => this.check(), this.options.checkMs);
     this.timer.unref?.();
   }
 
@@ -103,7 +110,7 @@ export class FeedFollower {
     this.listenerFailed = false;
     this.opening = true;
     const timeoutMs = this.openTimeoutMs;
-    const first = new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       let waiting = true;
       const timer = setTimeout(
         () =>
@@ -117,8 +124,13 @@ export class FeedFollower {
         clearTimeout(timer);
         if (generation === this.generation) {
           this.opening = false;
-          // A backend that answers slowly (one just restarted) gets longer each time, up to a minute.
+          // A backend that answers slowly (one just restarted) gets longer each time, up to a minute;
+          // one that refuses is asked again less and less often.
           this.openTimeoutMs = error ? Math.min(timeoutMs * 2, MAX_OPEN_TIMEOUT_MS) : this.options.timeoutMs;
+          this.openBackoffMs = error
+            ? Math.min(Math.max(this.openBackoffMs * 2, this.options.checkMs), MAX_OPEN_TIMEOUT_MS)
+            : 0;
+          this.nextOpenAt = Date.now() + this.openBackoffMs;
         }
         if (error) reject(error);
         else resolve();
@@ -137,10 +149,10 @@ export class FeedFollower {
         },
       );
     });
-    return first;
   }
 
   private onSnapshot(snapshot: QuerySnapshot): void {
+    this.heardAt = Date.now();
     const newest = this.options.deliver(snapshot, this.cursor);
     if (newest !== undefined && newest > this.cursor) {
       this.delivered += newest - this.cursor;
@@ -154,18 +166,17 @@ export class FeedFollower {
     if (this.delivered >= REANCHOR_AFTER && !this.opening) this.reopen();
   }
 
-  /**
-   * The connection check: interrupted when it fails or is slow; a fresh listener when it answers
-   * again. One read at a time: the client retries a read for minutes while Firestore is
-   * unreachable, so a read still pending is waited for rather than joined by another.
-   */
-  private async check(): Promise<void> {
+  /** The periodic connection check (see the module's description). */
+  private check(): void {
     if (this.stopped) return;
     if (this.probing === undefined) {
+      // One read at a time: the client retries a read for minutes while Firestore is unreachable,
+      // so a read still pending is waited for rather than joined by another.
       const probe = this.options.probe().then(
         () => {
           if (this.probing === probe) this.probing = undefined;
-          if ((this.interrupted || this.listenerFailed) && !this.opening && !this.stopped) this.reopen();
+          this.heardAt = Date.now();
+          this.retryListener(true);
         },
         (error: unknown) => {
           if (this.probing === probe) this.probing = undefined;
@@ -173,10 +184,23 @@ export class FeedFollower {
         },
       );
       this.probing = probe;
-      this.probeStarted = Date.now();
-    } else if (Date.now() - this.probeStarted > this.options.timeoutMs) {
-      this.interrupt(new Error(`Firestore did not answer within ${this.options.timeoutMs} ms`));
+      this.heardAt = Math.max(this.heardAt, Date.now());
     }
+    if (this.interrupted || this.listenerFailed) {
+      this.retryListener(false);
+    } else if (Date.now() - this.heardAt > this.options.timeoutMs && !this.opening) {
+      // The read is slow and nothing else was heard: a fresh listener decides.
+      this.options.logger.debug(
+        `change feed ${this.options.label}: a check is slow; starting a fresh listener`,
+      );
+      this.reopen();
+    }
+  }
+
+  /** While interrupted: a fresh listener, at once when `now` (a read answered), else backing off. */
+  private retryListener(now: boolean): void {
+    if (!(this.interrupted || this.listenerFailed) || this.opening || this.stopped) return;
+    if (now || Date.now() >= this.nextOpenAt) this.reopen();
   }
 
   private reopen(): void {
@@ -186,8 +210,8 @@ export class FeedFollower {
   }
 
   private interrupt(error: Error): void {
-    this.options.logger.debug(`change feed ${this.options.label}: interrupted:`, error.message);
     if (this.interrupted) return;
+    this.options.logger.debug(`change feed ${this.options.label}: interrupted:`, error.message);
     this.interrupted = true;
     this.options.onInterrupt(error);
   }
