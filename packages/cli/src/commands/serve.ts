@@ -88,6 +88,8 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
     state: backend.state,
     ...(options.publicUrl !== undefined && { publicUrl: options.publicUrl }),
     requestLogs: options.requestLogs === true,
+    // Guarded rollouts and scheduled changes advance here (one instance acts at a time).
+    rollouts: { controller: true },
   });
   let url: string;
   try {
