@@ -75,6 +75,13 @@ describe('flag sets', () => {
       headers: { 'if-none-match': '*' },
     });
     expect(again.status).toBe(412);
+    const star = await t.call('PUT', '/api/v1/flag-sets/fitness-nowhere', {
+      token: t.tokens.admin,
+      body: { flags: {} },
+      headers: ifMatch('*'),
+    });
+    expect(star.status).toBe(404);
+    expect(await t.store.version('fitness-nowhere')).toBe(0);
     const sets = body(await t.call('GET', '/api/v1/flag-sets', { token: t.tokens.viewer })).flagSets as {
       flagSet: string;
       createdBy: string;

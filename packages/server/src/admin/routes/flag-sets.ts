@@ -132,6 +132,8 @@ export function registerFlagSetRoutes(scope: FastifyInstance, context: AdminCont
     handler: async (request, reply) => {
       const { set } = request.params;
       const { expectedVersion } = setPrecondition(request, true);
+      // `If-Match: *` replaces a set that exists; creating one takes If-None-Match: * (or "v0").
+      if (expectedVersion === undefined) await knownSets.require(set);
       const actor = actorOf(request);
       const { version } = await store.replaceFlagSet(set, request.body, {
         ...(expectedVersion !== undefined && { expectedVersion }),
