@@ -59,7 +59,10 @@ export interface FirestoreFlagStoreOptions {
    * @default 5000
    */
   feedCheckMs?: number;
-  /** A check, or a listener's first snapshot, that takes longer marks the feed interrupted. @default 5000 */
+  /**
+   * A check that takes longer is verified by a fresh listener, and the feed is interrupted when
+   * that one's first snapshot takes longer too. @default 5000
+   */
   feedTimeoutMs?: number;
   /** Receives warnings (flags that do not decode) and listener errors. @default console */
   logger?: Logger;

@@ -139,8 +139,9 @@ describe(FirestoreFlagStore.name, () => {
   });
 
   it('two writers on two clients racing on one set both succeed in turn: every write lands once', async () => {
-    const a = open({ maxWriteRetries: 100 });
-    const b = open({ maxWriteRetries: 100 });
+    const logger = memoryLogger();
+    const a = open({ maxWriteRetries: 100, logger });
+    const b = open({ maxWriteRetries: 100, logger });
     const set = 'race-two-clients';
     await a.putFlag(set, 'shared', boolFlag);
     const perWriter = 12;
@@ -163,6 +164,11 @@ describe(FirestoreFlagStore.name, () => {
       expect(entry.before).toEqual(last.get(entry.flagKey!) ?? null);
       last.set(entry.flagKey!, entry.after);
     }
+    // They did race: commits failed their precondition and were read and made again.
+    expect(
+      logger.lines.filter((line) => /does not match the required base version|FAILED_PRECONDITION/.test(line))
+        .length,
+    ).toBeGreaterThan(0);
     const lastPatch = log.find((e) => e.flagKey === 'shared')!;
     expect((await a.load(set)).document.flags.shared).toEqual(lastPatch.after);
   });

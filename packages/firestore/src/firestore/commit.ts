@@ -82,6 +82,9 @@ export async function commitWrite(context: CommitContext, request: CommitRequest
       }
       lastError = error;
       const code = statusCode(error);
+      context.logger.debug(
+        `flag set "${flagSet}": commit of write ${writeId} failed (${describeError(error)}); reading again`,
+      );
       // A lost race fails at once and is retried at once; anything else waits a little first.
       if (code !== Status.FAILED_PRECONDITION && code !== Status.ALREADY_EXISTS) {
         await new Promise((resolve) =>
