@@ -235,7 +235,8 @@ export function missingData(
   reports: readonly GuardrailReport[],
   total: { release: number; replace: number },
 ): string | undefined {
-  if (total.release + total.replace === 0) {
+  // Without guardrails nothing needs the aggregates (stages then advance on time and units alone).
+  if (spec.guardrails.length > 0 && total.release + total.replace === 0) {
     return `no exposure units of flag "${spec.flagKey}" reached the aggregates: register a MetricsAggregator as an OpenFeature hook in the app (and give it a state the controller reads)`;
   }
   const silent = spec.guardrails
