@@ -9,12 +9,14 @@ import { MAX_ACTOR_LENGTH, MAX_REASON_LENGTH } from '@ensign/store';
 /** Flag-set ids the API accepts: letters, digits, `.`, `_`, `-`; at most 128 characters. */
 export const FLAG_SET_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
 
+/** A flag-set id in a path or a body. */
 export const flagSetIdSchema = {
   type: 'string',
   pattern: FLAG_SET_ID_PATTERN,
   description: 'a flag set (an environment of an app, e.g. `fitness-production`)',
 } as const;
 
+/** A flag key in a path or a body (as long as `@ensign/core` allows). */
 export const flagKeySchema = {
   type: 'string',
   minLength: 1,
@@ -22,6 +24,7 @@ export const flagKeySchema = {
   description: 'a flag key (URL-encoded in paths)',
 } as const;
 
+/** Path parameters of routes about one flag set. */
 export const setParams = {
   type: 'object',
   required: ['set'],
@@ -29,6 +32,7 @@ export const setParams = {
   additionalProperties: false,
 } as const;
 
+/** Path parameters of routes about one flag. */
 export const flagParams = {
   type: 'object',
   required: ['set', 'key'],
@@ -36,6 +40,7 @@ export const flagParams = {
   additionalProperties: false,
 } as const;
 
+/** A write's reason (as long as the store allows). */
 export const reasonSchema = {
   type: 'string',
   maxLength: MAX_REASON_LENGTH,
@@ -184,6 +189,7 @@ export const jsonChangeSchema = {
   additionalProperties: false,
 } as const;
 
+/** One write in a history answer, with its changes. */
 export const historyEntrySchema = {
   type: 'object',
   required: ['version', 'operation', 'actor', 'at', 'before', 'after', 'changes'],
@@ -203,6 +209,7 @@ export const historyEntrySchema = {
   additionalProperties: false,
 } as const;
 
+/** A history answer: entries newest first. */
 export const historySchema = {
   type: 'object',
   required: ['flagSet', 'entries'],
@@ -227,6 +234,7 @@ const flagWriteProperties = {
   },
 } as const;
 
+/** The answer of a write to one flag, with the `extra` properties of an action (and those `required`). */
 export function flagWriteSchema(extra: Record<string, unknown> = {}, required: string[] = []): object {
   return {
     type: 'object',
