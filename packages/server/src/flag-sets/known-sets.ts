@@ -1,8 +1,8 @@
 /**
  * The flag sets a server knows. A `FlagStore` cannot list its sets, so the server keeps the list
  * in its state (namespace `flagSets`), shared by every instance on the same state: a set is
- * added when it is first written through the admin API (import, promotion, any flag write) or
- * named at start (`createServer({ flagSets })`). A set the store holds (version above 0) is known
+ * added when the admin API imports or promotes into it, or when it is named at start
+ * (`createServer({ flagSets })`). A set the store holds (version above 0) is known
  * even before it is listed, so sets written around the API (the CLI's direct mode) stay usable.
  * A set is never removed from the list automatically.
  */
