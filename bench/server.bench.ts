@@ -86,7 +86,20 @@ function ratio(a: number, b: number): string {
   return `${(a / b).toFixed(2)}×`;
 }
 
-async function throughput(ready: ServerReady): Promise<Map<string, LoadResult>> {
+/** The server process's CPU time so far, in µs. */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (message: { type?: string; micros?: number }) => {
+      if (message.type !== 'cpu') return;
+      child.off('message', onMessage);
+      resolve(message.micros ?? Number.NaN);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'cpu' });
+  });
+}
+
+async function throughput(child: ChildProcess, ready: ServerReady): Promise<Map<string, LoadResult>> {
   console.log(
     `\n## Throughput: ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION_S} s runs ` +
       `(${WARMUP_S} s warm-up before each); ` +
@@ -133,7 +146,7 @@ async function throughput(ready: ServerReady): Promise<Map<string, LoadResult>> 
   const rounds = new Map<string, LoadResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const scenario of cases)
-      rounds.get(scenario.name)!.push(await runLoad(scenario, DURATION_S, WARMUP_S));
+      rounds.get(scenario.name)!.push(await runLoad(scenario, DURATION_S, WARMUP_S, () => serverCpu(child)));
   }
   const results = new Map<string, LoadResult>();
   for (const [name, runs] of rounds) {
@@ -149,6 +162,7 @@ async function throughput(ready: ServerReady): Promise<Map<string, LoadResult>> 
       'req/s': Math.round(r.reqPerSec),
       'p50 ms': r.p50Ms,
       'p99 ms': r.p99Ms,
+      'server CPU µs/answer': r.serverCpuUs,
       'vs bare (same size)':
         r.name.includes('bulk') && !r.name.includes('304')
           ? ratio(r.reqPerSec, bareBulk.reqPerSec)
@@ -262,7 +276,7 @@ async function peers(bulk: LoadResult, kill: { p50: number; p99: number }): Prom
 
 const { child, ready } = await startServerProcess();
 try {
-  const results = await throughput(ready);
+  const results = await throughput(child, ready);
   const kill = await killSwitch(child, ready);
   await peers(results.get('OFREP bulk')!, kill);
 } finally {

@@ -23,6 +23,8 @@ export interface LoadResult {
   readonly requests: number;
   /** Answers with another status than expected, errors and timeouts. */
   readonly wrong: number;
+  /** CPU time the server process spent per answer (user + system), in µs. */
+  readonly serverCpuUs: number;
 }
 
 interface AutocannonResult {
@@ -38,8 +40,16 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 /** Concurrent connections of every run. */
 export const CONNECTIONS = 32;
 
-/** Runs `scenario` for `durationS` seconds after a warm-up of `warmupS`. */
-export async function runLoad(scenario: LoadCase, durationS: number, warmupS: number): Promise<LoadResult> {
+/**
+ * Runs `scenario` for `durationS` seconds after a warm-up of `warmupS`; `serverCpu` reads the
+ * server process's CPU time (µs), so that the cost per answer is known even on a busy machine.
+ */
+export async function runLoad(
+  scenario: LoadCase,
+  durationS: number,
+  warmupS: number,
+  serverCpu: () => Promise<number>,
+): Promise<LoadResult> {
   const options = {
     url: scenario.url,
     method: 'POST',
@@ -49,7 +59,9 @@ export async function runLoad(scenario: LoadCase, durationS: number, warmupS: nu
     pipelining: 1,
   };
   if (warmupS > 0) await autocannon({ ...options, duration: warmupS });
+  const cpuBefore = await serverCpu();
   const result = await autocannon({ ...options, duration: durationS });
+  const cpu = (await serverCpu()) - cpuBefore;
   const statuses = result.statusCodeStats ?? {};
   const right = statuses[String(scenario.status)]?.count ?? 0;
   const answered = Object.values(statuses).reduce((sum, s) => sum + s.count, 0);
@@ -60,5 +72,6 @@ export async function runLoad(scenario: LoadCase, durationS: number, warmupS: nu
     p99Ms: result.latency.p99,
     requests: result.requests.total,
     wrong: answered - right + result.errors + result.timeouts,
+    serverCpuUs: cpu / Math.max(1, result.requests.total),
   };
 }

@@ -61,7 +61,12 @@ bare.post('/bulk', (_request, reply) => reply.type('application/json; charset=ut
 bare.post('/single', (_request, reply) => reply.type('application/json; charset=utf-8').send(singleBody));
 const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
-process.on('message', (message: FlipRequest) => {
+process.on('message', (message: FlipRequest | { type: 'cpu' }) => {
+  if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'cpu', micros: user + system });
+    return;
+  }
   if (message.type !== 'flip') return;
   void store
     .patchFlag(SET, KILL_FLAG, { state: message.state }, { actor: 'bench' })
