@@ -34,11 +34,12 @@ const boolFlag: FlagDefinition = {
 const fastFeed = { feedCheckMs: 250, feedTimeoutMs: 3_000 };
 
 let emulator: FirestoreEmulator;
-const emulators: FirestoreEmulator[] = [];
+/** Takes the place of `emulator` in the last test (a Java program takes seconds to start: started ahead). */
+let replacement: FirestoreEmulator;
 const stores: FirestoreFlagStore[] = [];
 const proxies: LossyProxy[] = [];
 beforeAll(async () => {
-  emulator = await FirestoreEmulator.start();
+  [emulator, replacement] = await Promise.all([FirestoreEmulator.start(), FirestoreEmulator.start()]);
 });
 // Each test closes what it opened: nothing of one test retries calls while another stops the emulator.
 afterEach(async () => {
@@ -48,7 +49,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await OpenFeature.close();
-  await Promise.all([emulator, ...emulators].map((e) => e?.stop()));
+  await Promise.all([emulator, replacement].map((e) => e?.stop()));
 });
 
 function open(options: FirestoreFlagStoreOptions = {}): FirestoreFlagStore {
@@ -148,11 +149,11 @@ describe(`${StoreProvider.name} over ${FirestoreFlagStore.name}`, () => {
 
   // Last in the file: it stops the emulator.
   it('survives the emulator stopped and replaced by an empty one: feed interrupted and resumed, STALE, READY, then new writes', async () => {
-    // A Java program takes seconds to start and to warm up: the replacement is started ahead.
-    const replacement = await FirestoreEmulator.start();
-    emulators.push(replacement);
+    // The replacement is warmed up first: a Java program answers its first requests slowly.
     const warm = open({ settings: replacement.settings(PROJECT) });
+    const warmed = await watch(warm, 'warm-up');
     for (let i = 0; i < 5; i++) await warm.putFlag('warm-up', 'a', boolFlag);
+    await until(() => warmed.versions.length === 5, 'the replacement to answer listeners', 15_000);
     // Everything reaches the emulator through a proxy: the network stops carrying packets, the
     // emulator stops (its data is gone), and connections that come back reach the replacement at
     // the same address. (Without the proxy, the gRPC client's reconnect backoff, which grows while
@@ -168,7 +169,7 @@ describe(`${StoreProvider.name} over ${FirestoreFlagStore.name}`, () => {
       store: open({ ...throughProxy, logger }),
       flagSet: set,
       resyncIntervalMs: 500,
-      requestTimeoutMs: 2_000,
+      requestTimeoutMs: 5_000,
       logger,
     });
     const client = await clientFor(provider);
@@ -194,7 +195,7 @@ describe(`${StoreProvider.name} over ${FirestoreFlagStore.name}`, () => {
     await within(
       () => seen.events.includes('resume') && events.length === 2,
       'resumption and READY',
-      30_000,
+      60_000,
       state,
     );
     expect(events[1]).toEqual({ type: ProviderEvents.Ready });

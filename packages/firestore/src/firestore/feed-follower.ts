@@ -128,7 +128,7 @@ export class FeedFollower {
           // one that refuses is asked again less and less often.
           this.openTimeoutMs = error ? Math.min(timeoutMs * 2, MAX_OPEN_TIMEOUT_MS) : this.options.timeoutMs;
           this.openBackoffMs = error
-            ? Math.min(Math.max(this.openBackoffMs * 2, this.options.checkMs), MAX_OPEN_TIMEOUT_MS)
+            ? Math.min(Math.max(this.openBackoffMs * 2, this.options.timeoutMs), MAX_OPEN_TIMEOUT_MS)
             : 0;
           this.nextOpenAt = Date.now() + this.openBackoffMs;
         }
@@ -197,7 +197,10 @@ export class FeedFollower {
     }
   }
 
-  /** While interrupted: a fresh listener, at once when `now` (a read answered), else backing off. */
+  /**
+   * While interrupted: a fresh listener, at once when `now` (a read answered), else backing off
+   * (a listener that was slow to start stays subscribed meanwhile: its first snapshot still counts).
+   */
   private retryListener(now: boolean): void {
     if (!(this.interrupted || this.listenerFailed) || this.opening || this.stopped) return;
     if (now || Date.now() >= this.nextOpenAt) this.reopen();
