@@ -145,8 +145,8 @@ export class MetricsAggregator implements Sink {
   private readonly logger: StructuredLogger;
   private readonly units: SubjectUnits;
   private pending = new Map<string, SetDelta>();
-  /** The cohort each (set, flag) was last evaluated in, for events attributed by name only. */
-  private readonly cohorts = new Map<string, string>();
+  /** The cohort each flag of each set was last evaluated in, for events attributed by name only. */
+  private readonly cohorts = new Map<string, Map<string, string>>();
   private readonly timer: ReturnType<typeof setInterval> | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
@@ -217,7 +217,7 @@ export class MetricsAggregator implements Sink {
       if (variant === '' || !this.trackUnits(flagKey, metadata)) return;
       const cohortValue = metadata[COHORT_METADATA];
       const cohort = cohortValue === undefined ? '' : String(cohortValue);
-      this.cohorts.set(`${flagSet}\u0000${flagKey}`, cohort);
+      this.noteCohort(flagSet, flagKey, cohort);
       const targetingKey = hookContext.context?.targetingKey;
       if (typeof targetingKey !== 'string' || targetingKey === '') return;
       const subject = this.subjectOf(flagSet, targetingKey);
@@ -263,7 +263,7 @@ export class MetricsAggregator implements Sink {
         // Attributed by the caller to a subject this process never exposed to the flag (another
         // process did): the events and values count (in the flag's current cohort), the
         // unit-level conversion cannot. A variant that contradicts a known unit counts nowhere.
-        const cohort = this.cohorts.get(`${flagSet}\u0000${event.flagKey}`);
+        const cohort = this.cohorts.get(flagSet)?.get(event.flagKey);
         if (cohort !== undefined)
           addEvent(delta.variant(event.flagKey, cohort, event.variant), event.eventName, value, false);
       }
@@ -310,8 +310,17 @@ export class MetricsAggregator implements Sink {
     return delta;
   }
 
-  private subjectOf(flagSet: string, targetingKey: string): string {
-    return `${flagSet}\u0000${boundedTargetingKey(targetingKey, this.maxKeyLength)}`;
+  private noteCohort(flagSet: string, flagKey: string, cohort: string): void {
+    let flags = this.cohorts.get(flagSet);
+    if (flags === undefined) {
+      flags = new Map();
+      this.cohorts.set(flagSet, flags);
+    }
+    if (flags.get(flagKey) !== cohort) flags.set(flagKey, cohort);
+  }
+
+  private subjectOf(flagSet: string, targetingKey: string): number {
+    return this.units.keyOf(flagSet, boundedTargetingKey(targetingKey, this.maxKeyLength));
   }
 
   private attribute(delta: SetDelta, unit: Unit, metric: string, value: number | undefined): void {

@@ -35,8 +35,8 @@ export class SetDelta {
   readonly windows = new Map<number, Map<string, FlagWindowDelta>>();
   /** Window start → tracking events by name. */
   readonly windowEvents = new Map<number, Map<string, number>>();
-  /** Record id of a units record (`u:<flag>:<cohort>`) → variant → delta. */
-  readonly units = new Map<string, Map<string, VariantDelta>>();
+  /** Flag → cohort → variant → delta (the `u:<flag>:<cohort>` records). */
+  readonly units = new Map<string, Map<string, Map<string, VariantDelta>>>();
   /** Distinct flags recorded (bounded by the aggregator). */
   readonly flags = new Set<string>();
 
@@ -65,11 +65,15 @@ export class SetDelta {
   }
 
   variant(flagKey: string, cohort: string, variant: string): VariantDelta {
-    const id = METRIC_RECORDS.units(flagKey, cohort);
-    let variants = this.units.get(id);
+    let cohorts = this.units.get(flagKey);
+    if (cohorts === undefined) {
+      cohorts = new Map();
+      this.units.set(flagKey, cohorts);
+    }
+    let variants = cohorts.get(cohort);
     if (variants === undefined) {
       variants = new Map();
-      this.units.set(id, variants);
+      cohorts.set(cohort, variants);
     }
     let delta = variants.get(variant);
     if (delta === undefined) {
@@ -138,18 +142,26 @@ export function incrementsOf(delta: SetDelta, windowRetentionMs: number): Record
   for (const perWindow of delta.windowEvents.values())
     for (const [metric, n] of perWindow) put(events, counterName('t', metric), n);
   if (Object.keys(events).length > 0) out.push({ id: METRIC_RECORDS.events, counters: events });
-  for (const [id, variants] of delta.units) {
-    const counters: Record<string, number> = {};
-    for (const [variant, v] of variants) {
-      put(counters, counterName('x', variant), v.units);
-      for (const [metric, m] of v.metrics) {
-        put(counters, counterName('n', metric, variant), m.events);
-        put(counters, counterName('u', metric, variant), m.units);
-        put(counters, counterName('s', metric, variant), m.sum);
-        put(counters, counterName('q', metric, variant), m.sumSquares);
-      }
-    }
-    if (Object.keys(counters).length > 0) out.push({ id, counters });
-  }
+  for (const [flagKey, cohorts] of delta.units)
+    for (const [cohort, variants] of cohorts) out.push(...unitIncrement(flagKey, cohort, variants));
   return out;
+}
+
+/** The increment of one units record (none when it is empty). */
+function unitIncrement(
+  flagKey: string,
+  cohort: string,
+  variants: Map<string, VariantDelta>,
+): RecordIncrement[] {
+  const counters: Record<string, number> = {};
+  for (const [variant, v] of variants) {
+    put(counters, counterName('x', variant), v.units);
+    for (const [metric, m] of v.metrics) {
+      put(counters, counterName('n', metric, variant), m.events);
+      put(counters, counterName('u', metric, variant), m.units);
+      put(counters, counterName('s', metric, variant), m.sum);
+      put(counters, counterName('q', metric, variant), m.sumSquares);
+    }
+  }
+  return Object.keys(counters).length > 0 ? [{ id: METRIC_RECORDS.units(flagKey, cohort), counters }] : [];
 }

@@ -16,7 +16,7 @@ import type { Sink, SinkWriteOptions } from './sink.js';
 export interface RedisStreamPipeline {
   xadd(key: string, ...args: (string | number)[]): unknown;
   /** Needed only with `maxAgeMs` in `pipeline` mode (ioredis pipelines have it). */
-  xtrim?(key: string, ...args: (string | number)[]): unknown;
+  xtrim?(key: string, strategy: 'MINID', approximately: '~', threshold: string | number): unknown;
   exec(): Promise<[error: Error | null, result: unknown][] | null>;
 }
 
