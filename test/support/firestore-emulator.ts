@@ -22,19 +22,27 @@ export const INSTALL_HINT =
   '`gcloud components install cloud-firestore-emulator`; it needs Java 17 or newer ' +
   '(e.g. Debian package openjdk-17-jre-headless). Set FIRESTORE_EMULATOR_PATH to use another copy.';
 
-/** The emulator's launcher script, or an error naming how to install it. */
-export function findEmulator(): string {
+/**
+ * The emulator's launcher script, or an error naming how to install it. Looks at
+ * `FIRESTORE_EMULATOR_PATH`, the path of the apt package, then `PATH`; checks that Java is there.
+ */
+export function findEmulator(
+  env: NodeJS.ProcessEnv = process.env,
+  defaultPath = DEFAULT_EMULATOR_PATH,
+): string {
+  const dirs = (env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
   const candidates = [
-    process.env.FIRESTORE_EMULATOR_PATH,
-    DEFAULT_EMULATOR_PATH,
-    ...(process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'cloud_firestore_emulator')),
+    env.FIRESTORE_EMULATOR_PATH,
+    defaultPath,
+    ...dirs.map((dir) => join(dir, 'cloud_firestore_emulator')),
   ];
-  const found = candidates.find((path): path is string => typeof path === 'string' && existsSync(path));
+  const found = candidates.find(
+    (path): path is string => typeof path === 'string' && path !== '' && existsSync(path),
+  );
   if (!found) throw new Error(`the Cloud Firestore emulator is not installed: ${INSTALL_HINT}`);
-  const java = process.env.JAVA;
+  const java = env.JAVA;
   const javaFound =
-    (java !== undefined && existsSync(java)) ||
-    (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, 'java')));
+    (java !== undefined && existsSync(java)) || dirs.some((dir) => existsSync(join(dir, 'java')));
   if (!javaFound)
     throw new Error(`Java is not installed, and the Firestore emulator runs on it: ${INSTALL_HINT}`);
   return found;

@@ -29,7 +29,13 @@ import {
 } from '@ensign/store';
 import type { Firestore, Query, Settings } from '@google-cloud/firestore';
 import type { Logger } from '@openfeature/server-sdk';
-import { READ_HINT, describeError, isPermissionError, openClient } from './firestore/client.js';
+import {
+  READ_HINT,
+  clientAddress,
+  describeError,
+  isPermissionError,
+  openClient,
+} from './firestore/client.js';
 import { decodeEntry, readSetDoc } from './firestore/codec.js';
 import { type CommitContext, commitWrite, sweepLog } from './firestore/commit.js';
 import { FeedFollower } from './firestore/feed-follower.js';
@@ -98,7 +104,7 @@ export class FirestoreFlagStore extends BaseFlagStore {
   /** The client the store reads and writes with (yours, if you passed `firestore`). */
   readonly firestore: Firestore;
   private readonly owned: boolean;
-  private readonly where: string;
+  private readonly settings: Settings | undefined;
   private readonly collection: string;
   private readonly maxLogLength: number;
   private readonly feedCheckMs: number;
@@ -123,10 +129,10 @@ export class FirestoreFlagStore extends BaseFlagStore {
     this.feedCheckMs = positiveInteger('feedCheckMs', options.feedCheckMs, FEED_CHECK_MS);
     this.feedTimeoutMs = positiveInteger('feedTimeoutMs', options.feedTimeoutMs, FEED_TIMEOUT_MS);
     this.logger = options.logger ?? console;
-    const { firestore, owned, address } = openClient(options.firestore, options.settings);
+    const { firestore, owned } = openClient(options.firestore, options.settings);
     this.firestore = firestore;
     this.owned = owned;
-    this.where = address;
+    this.settings = options.settings;
     this.collection = options.collection ?? DEFAULT_COLLECTION;
     // Refuses a path that does not name a collection, before anything is read.
     firestore.collection(this.collection);
@@ -134,7 +140,7 @@ export class FirestoreFlagStore extends BaseFlagStore {
 
   /** Where the store connects (host, project and database; never credentials), for error messages. */
   get address(): string {
-    return this.where;
+    return clientAddress(this.firestore, this.settings);
   }
 
   /** The documents of a set: `<collection>/<set>`, its `flags` and `log` subcollections. */

@@ -8,7 +8,7 @@ import { type CommitOutcome, StorePermissionError, planWrite } from '@ensign/sto
 import { testFlagStore } from '@ensign/store/testing';
 import { Firestore, Timestamp } from '@google-cloud/firestore';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FirestoreEmulator, userToken } from '../../../test/support/firestore-emulator.js';
+import { FirestoreEmulator, findEmulator, userToken } from '../../../test/support/firestore-emulator.js';
 import { memoryLogger } from '../../store/test/fixtures/harness.js';
 import { FirestoreFlagStore, type FirestoreFlagStoreOptions, documentId } from '../src/index.js';
 import { LossyProxy } from './support/lossy-proxy.js';
@@ -282,6 +282,26 @@ service cloud.firestore {
       name: 'StorePermissionError',
       operation: 'read',
     });
+  });
+
+  it('uses a client it was given without terminating it', async () => {
+    const store = new FirestoreFlagStore({ firestore: admin, logger: silent });
+    await store.putFlag('borrowed', 'a', boolFlag);
+    await store.close();
+    expect((await admin.doc('flagSets/borrowed').get()).get('version')).toBe(1);
+    expect(() => new FirestoreFlagStore({ firestore: admin, settings: {} })).toThrow(/either firestore/);
+  });
+
+  it('without the emulator, the test support says which package to install and where', () => {
+    const error = (() => {
+      try {
+        findEmulator({ PATH: '/nonexistent' }, '/nonexistent/cloud_firestore_emulator');
+      } catch (caught) {
+        return caught as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/google-cloud-cli-firestore-emulator/);
+    expect(error?.message).toContain('https://cloud.google.com/sdk/docs/install');
   });
 
   it('refuses a position that is not one of its own', async () => {

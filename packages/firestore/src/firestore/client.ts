@@ -70,7 +70,6 @@ export function describeError(error: unknown): string {
 export interface OwnedClient {
   readonly firestore: Firestore;
   readonly owned: boolean;
-  readonly address: string;
 }
 
 /** The client's private settings, read only to name where it connects. */
@@ -79,7 +78,11 @@ interface ClientInternals {
   _projectId?: unknown;
 }
 
-function describe(firestore: Firestore, settings: Settings | undefined): string {
+/**
+ * Where a client connects, e.g. `firestore://firestore.googleapis.com/projects/p/databases/(default)`:
+ * host, project (once known) and database, never credentials.
+ */
+export function clientAddress(firestore: Firestore, settings: Settings | undefined): string {
   const internals = firestore as unknown as ClientInternals;
   const internal = internals._settings;
   const servicePath = typeof internal?.servicePath === 'string' ? internal.servicePath : undefined;
@@ -101,5 +104,5 @@ export function openClient(firestore: Firestore | undefined, settings: Settings 
     throw new TypeError('pass either firestore (a client) or settings (to create one), not both');
   }
   const client = firestore ?? new Firestore(settings ?? {});
-  return { firestore: client, owned: firestore === undefined, address: describe(client, settings) };
+  return { firestore: client, owned: firestore === undefined };
 }

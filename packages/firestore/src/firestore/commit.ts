@@ -55,7 +55,7 @@ export async function commitWrite(context: CommitContext, request: CommitRequest
   const { flagSet, writeId } = request;
   let base = context.original;
   let lastError: unknown;
-  for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     if (base === undefined) {
       const fresh = await context.reread();
       if (fresh.applied !== undefined) {
@@ -64,8 +64,17 @@ export async function commitWrite(context: CommitContext, request: CommitRequest
         );
         return { committed: true, version: fresh.applied };
       }
-      if (!guardHolds(request, context.original, fresh.base)) {
+      // Out of attempts after lost races: the write path re-reads, re-plans and retries, backing off.
+      const raced = isLostRace(lastError);
+      if (!guardHolds(request, context.original, fresh.base) || (raced && attempt >= MAX_COMMIT_ATTEMPTS)) {
         return { committed: false, actualVersion: fresh.base.set.version };
+      }
+      if (attempt >= MAX_COMMIT_ATTEMPTS) {
+        throw new FlagStoreError(
+          flagSet,
+          `cannot write flag set "${flagSet}" after ${MAX_COMMIT_ATTEMPTS} attempts: ${describeError(lastError)}`,
+          { cause: lastError },
+        );
       }
       base = fresh.base;
     }
@@ -81,12 +90,11 @@ export async function commitWrite(context: CommitContext, request: CommitRequest
         });
       }
       lastError = error;
-      const code = statusCode(error);
       context.logger.debug(
         `flag set "${flagSet}": commit of write ${writeId} failed (${describeError(error)}); reading again`,
       );
       // A lost race fails at once and is retried at once; anything else waits a little first.
-      if (code !== Status.FAILED_PRECONDITION && code !== Status.ALREADY_EXISTS) {
+      if (!isLostRace(error)) {
         await new Promise((resolve) =>
           setTimeout(resolve, Math.random() * Math.min(1_000, 50 * 2 ** attempt)),
         );
@@ -94,11 +102,12 @@ export async function commitWrite(context: CommitContext, request: CommitRequest
       base = undefined;
     }
   }
-  throw new FlagStoreError(
-    flagSet,
-    `cannot write flag set "${flagSet}" after ${MAX_COMMIT_ATTEMPTS} attempts: ${describeError(lastError)}`,
-    { cause: lastError },
-  );
+}
+
+/** Did a commit fail its precondition (another write came first)? */
+function isLostRace(error: unknown): boolean {
+  const code = statusCode(error);
+  return code === Status.FAILED_PRECONDITION || code === Status.ALREADY_EXISTS;
 }
 
 /** Does the guard of `request` still hold on `fresh`, given what the snapshot was read from? */
