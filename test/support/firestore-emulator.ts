@@ -65,6 +65,18 @@ export interface EmulatorSettings {
   customHeaders?: Record<string, string>;
 }
 
+/** Process groups of the emulators running, killed if the test process exits without stopping them. */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 /** One emulator process that a test file owns. */
 export class FirestoreEmulator {
   readonly host = HOST;
@@ -117,6 +129,7 @@ export class FirestoreEmulator {
     });
     exited.catch(() => {});
     this.process = child;
+    if (child.pid !== undefined) running.add(child.pid);
     const deadline = Date.now() + 60_000;
     const waiting = (async () => {
       while (!(await ready(this.port))) {
@@ -160,12 +173,17 @@ export class FirestoreEmulator {
   async kill(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (!child || child.exitCode !== null || child.pid === undefined) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!child || child.pid === undefined) return;
+    running.delete(child.pid);
+    const gone =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => child.once('exit', () => resolve()));
     try {
+      // The whole group: Java too, even if the launcher script has already ended.
       process.kill(-child.pid, 'SIGKILL');
     } catch {
-      child.kill('SIGKILL');
+      // Already gone.
     }
     await gone;
   }
