@@ -10,4 +10,4 @@ export {
   FirestoreFlagStore,
   type FirestoreFlagStoreOptions,
 } from './firestore-flag-store.js';
-export { DEFAULT_COLLECTION, documentId } from './firestore/layout.js';
+export { DEFAULT_COLLECTION, type SetRefs, documentId } from './firestore/layout.js';
