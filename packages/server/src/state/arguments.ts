@@ -53,16 +53,15 @@ export function checkPutOptions(options: unknown): void {
   }
 }
 
-/** Refuses unknown or ill-typed `increment` options; resolves the ttl (`undefined` for none). */
-export function checkIncrementOptions(options: unknown): number | undefined {
+/** Refuses unknown or ill-typed `increment` (or `maximize`) options; resolves the ttl (`undefined` for none). */
+export function checkIncrementOptions(options: unknown, method = 'increment'): number | undefined {
   if (options === undefined) return undefined;
-  if (options === null || typeof options !== 'object')
-    throw new TypeError('increment: options must be an object');
+  if (options === null || typeof options !== 'object') throw new TypeError(`${method}: options must be an object`);
   let ttlMs: number | undefined;
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (name !== 'ttlMs') throw new TypeError(`increment: unknown option "${name}" (ttlMs)`);
-    checkPositive('increment', 'options.ttlMs', value);
+    if (name !== 'ttlMs') throw new TypeError(`${method}: unknown option "${name}" (ttlMs)`);
+    checkPositive(method, 'options.ttlMs', value);
     ttlMs = value as number;
   }
   return ttlMs;
@@ -83,18 +82,17 @@ export function encodeValue(method: string, value: unknown): string {
   return json;
 }
 
-/** Refuses increments that are not finite numbers, naming the counter. */
-export function checkIncrements(counters: unknown): [string, number][] {
+/** Refuses increments (or `maximize` values) that are not finite numbers, naming the counter. */
+export function checkIncrements(counters: unknown, method = 'increment'): [string, number][] {
   if (counters === null || typeof counters !== 'object' || Array.isArray(counters))
-    throw new TypeError('increment: counters must be an object of counter name → number');
+    throw new TypeError(`${method}: counters must be an object of counter name → number`);
   const entries = Object.entries(counters as Record<string, unknown>);
+  const verb = method === 'increment' ? 'incremented by' : 'raised to';
   for (const [name, by] of entries) {
     if (name === '' || LONE_SURROGATE.test(name))
-      throw new TypeError(`increment: counter name ${JSON.stringify(name)} is not a non-empty string`);
+      throw new TypeError(`${method}: counter name ${JSON.stringify(name)} is not a non-empty string`);
     if (typeof by !== 'number' || !Number.isFinite(by))
-      throw new TypeError(
-        `increment: counter "${name}" must be incremented by a finite number, got ${String(by)}`,
-      );
+      throw new TypeError(`${method}: counter "${name}" must be ${verb} a finite number, got ${String(by)}`);
   }
   return entries as [string, number][];
 }

@@ -143,6 +143,28 @@ export class MemoryServerState implements ServerState {
     return ownRecord(record.values);
   }
 
+  async maximize(
+    namespace: string,
+    id: string,
+    values: Readonly<Record<string, number>>,
+    options?: IncrementOptions,
+  ): Promise<void> {
+    checkKey('maximize', namespace, id);
+    const raises = checkIncrements(values, 'maximize');
+    const ttlMs = checkIncrementOptions(options, 'maximize');
+    if (raises.length === 0 && this.liveCounters(namespace, id) === undefined) return;
+    const records = this.counterRecords.get(namespace) ?? new Map<string, StoredCounters>();
+    this.counterRecords.set(namespace, records);
+    const record = this.liveCounters(namespace, id) ?? { values: new Map<string, number>() };
+    records.set(id, record);
+    for (const [name, value] of raises) {
+      const current = record.values.get(name);
+      if (current === undefined || value > current) record.values.set(name, value);
+    }
+    if (ttlMs !== undefined) record.expiresAt = this.now() + ttlMs;
+    this.saveCountersSoon();
+  }
+
   async counters(namespace: string, id: string): Promise<Record<string, number>> {
     checkKey('counters', namespace, id);
     return ownRecord(this.liveCounters(namespace, id)?.values ?? []);

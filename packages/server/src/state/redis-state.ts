@@ -154,6 +154,24 @@ export class RedisServerState implements ServerState {
     return ownRecord(pairs);
   }
 
+  async maximize(
+    namespace: string,
+    id: string,
+    values: Readonly<Record<string, number>>,
+    options?: IncrementOptions,
+  ): Promise<void> {
+    checkKey('maximize', namespace, id);
+    const raises = checkIncrements(values, 'maximize');
+    const ttlMs = checkIncrementOptions(options, 'maximize');
+    if (raises.length === 0 && ttlMs === undefined) return;
+    await this.scripts.ensignStateMaximizeV1(
+      namespaceKeys(this.prefix, namespace).counters(id),
+      ttlMs === undefined ? '' : String(ttlMs),
+      // Exact decimal text (17 significant digits): what Redis compares is what was given.
+      ...raises.flatMap(([n, value]) => [n, Number.isInteger(value) ? String(value) : value.toPrecision(17)]),
+    );
+  }
+
   async counters(namespace: string, id: string): Promise<Record<string, number>> {
     checkKey('counters', namespace, id);
     const raw = await this.client.hgetall(namespaceKeys(this.prefix, namespace).counters(id));

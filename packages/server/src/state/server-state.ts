@@ -80,6 +80,21 @@ export interface ServerState {
     counters: Readonly<Record<string, number>>,
     options?: IncrementOptions,
   ): Promise<Record<string, number>>;
+  /**
+   * Raises named counters of one record to the given values, atomically: each counter becomes the
+   * larger of its value and the one given (absent counts as lower than anything). Unlike
+   * `increment`, repeating a call changes nothing, so a retried or duplicated write is harmless
+   * and many writers agree on the result in any order: what "when was this last seen" needs
+   * (e.g. the lifecycle report's last evaluation of each flag). Shares its records with
+   * `increment` and `counters`; values are finite numbers; with `ttlMs` the record expires that
+   * long after this call. Resolves nothing (records of this kind can be large).
+   */
+  maximize(
+    namespace: string,
+    id: string,
+    values: Readonly<Record<string, number>>,
+    options?: IncrementOptions,
+  ): Promise<void>;
   /** Reads the counters of one record (empty when none). */
   counters(namespace: string, id: string): Promise<Record<string, number>>;
   /**

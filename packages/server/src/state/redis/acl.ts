@@ -53,9 +53,9 @@ export function redisStateAclRules(options: RedisStateAclOptions = {}): string[]
 const METRICS_NAMESPACES = 'metrics:';
 
 /**
- * The rules of the Redis ACL user that apps' metric aggregators write with: it may add to the
- * counter records of the metric namespaces (`ServerState.increment` on `metrics:<set>`), with
- * their expiry, and nothing else: it reads no document (tokens, webhook secrets, plans), takes no
+ * The rules of the Redis ACL user that apps' metric aggregators write with: it may add to and
+ * raise the counter records of the metric namespaces (`ServerState.increment` and `maximize` on
+ * `metrics:<set>`), with their expiry, and nothing else: it reads no document (tokens, webhook secrets, plans), takes no
  * lease, and cannot touch a flag (`flags:*`). So an app server that ships metrics holds no
  * credential that could change a flag or read a secret.
  * @example
@@ -70,12 +70,13 @@ export function redisMetricsAclRules(options: RedisStateAclOptions = {}): string
     'resetchannels',
     '-@all',
     ...CONNECTION,
-    // The increment script and every command it runs.
+    // The increment and maximize scripts and every command they run.
     '+evalsha',
     '+eval',
     '+type',
     '+hget',
     '+hincrbyfloat',
+    '+hset',
     '+exists',
     '+pexpire',
     '+hgetall',

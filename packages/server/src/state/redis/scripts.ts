@@ -99,6 +99,37 @@ return redis.call('HGETALL', key)
 `;
 
 /**
+ * Raises counters to at least the values given. KEYS: the record. ARGV: ttl ms ('' to leave the
+ * expiry as it is), then name, value, ... Returns the number of counters raised. Every value and
+ * every stored counter named is checked before the first write.
+ */
+const MAXIMIZE = `${PRELUDE}
+local key, ttl = KEYS[1], ARGV[1]
+if ttl ~= '' and not string.match(ttl, '^[1-9]%d*$') then return fail('the ttl is not a positive integer') end
+local problem = wrongType({{key, 'hash'}})
+if problem then return fail(problem) end
+if #ARGV % 2 ~= 1 then return fail('values come as name/number pairs') end
+local raise = {}
+for i = 2, #ARGV, 2 do
+  local value = tonumber(ARGV[i + 1])
+  if not value or value ~= value or value >= math.huge or value <= -math.huge then
+    return fail('the value of ' .. ARGV[i] .. ' is not a finite number')
+  end
+  local raw = redis.call('HGET', key, ARGV[i])
+  if raw then
+    local current = tonumber(raw)
+    if not current then return fail('counter ' .. ARGV[i] .. ' of ' .. key .. ' is not a number; nothing was written') end
+    if value > current then raise[#raise + 1] = i end
+  else
+    raise[#raise + 1] = i
+  end
+end
+for _, i in ipairs(raise) do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+if ttl ~= '' and redis.call('EXISTS', key) == 1 then redis.call('PEXPIRE', key, ttl) end
+return #raise
+`;
+
+/**
  * Takes or renews a lease by Redis's clock. KEYS: the lease. ARGV: owner, ttl ms. Returns
  * `{1, token, expiresAt}` or `{0}` when someone else holds it. The token (fencing) grows by one
  * with every grant that is not a renewal and is never reset, also after release or expiry.
@@ -138,6 +169,7 @@ const COMMANDS = {
   ensignStatePutV1: { numberOfKeys: 2, lua: PUT },
   ensignStateDeleteV1: { numberOfKeys: 2, lua: DELETE },
   ensignStateIncrementV2: { numberOfKeys: 1, lua: INCREMENT },
+  ensignStateMaximizeV1: { numberOfKeys: 1, lua: MAXIMIZE },
   ensignStateAcquireV1: { numberOfKeys: 1, lua: ACQUIRE },
   ensignStateReleaseV1: { numberOfKeys: 1, lua: RELEASE },
 } as const;
@@ -148,6 +180,7 @@ export interface StateScripts {
   ensignStateDeleteV1(doc: string, index: string, id: string): Promise<0 | 1>;
   ensignStatePruneV1(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
   ensignStateIncrementV2(key: string, ttlMs: string, ...args: string[]): Promise<string[]>;
+  ensignStateMaximizeV1(key: string, ttlMs: string, ...args: string[]): Promise<number>;
   ensignStateAcquireV1(key: string, owner: string, ttlMs: string): Promise<[0] | [1, number, number]>;
   ensignStateReleaseV1(key: string, owner: string): Promise<0 | 1>;
 }

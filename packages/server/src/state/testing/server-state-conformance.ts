@@ -304,6 +304,50 @@ export function testServerState(
         }
         expect(await s.counters(ns, 'r')).toEqual({ a: 1 });
       });
+
+      it('maximize keeps the larger of stored and given, in the records increment writes, idempotently', async () => {
+        const s = await state();
+        const ns = fresh('ctr-max');
+        const at = 1_767_225_600_000; // epoch milliseconds stay exact
+        await s.maximize(ns, 'seen', { a: at, b: -5, c: 0.25 });
+        await s.maximize(ns, 'seen', { a: at - 1, b: 3, c: 0.125, d: 7 });
+        await s.maximize(ns, 'seen', { a: at - 1, b: 3, c: 0.125, d: 7 });
+        expect(await s.counters(ns, 'seen')).toEqual({ a: at, b: 3, c: 0.25, d: 7 });
+        // The same records as increment: counters of either kind live side by side.
+        expect(await s.increment(ns, 'seen', { n: 2 })).toEqual({ a: at, b: 3, c: 0.25, d: 7, n: 2 });
+        await s.maximize(ns, 'seen', { n: 1 });
+        expect((await s.counters(ns, 'seen')).n).toBe(2);
+        const named = JSON.parse('{"__proto__": 4}') as Record<string, number>;
+        await s.maximize(ns, 'p', named);
+        expect(Object.getOwnPropertyDescriptor(await s.counters(ns, 'p'), '__proto__')?.value).toBe(4);
+        await s.maximize(ns, 'empty', {});
+        expect(await s.counters(ns, 'empty')).toEqual({});
+      });
+
+      it('maximize agrees on the largest value under concurrency, in any order', async () => {
+        const s = await state();
+        const ns = fresh('ctr-max-race');
+        const values = Array.from({ length: 60 }, (_, i) => (i * 37) % 60);
+        await Promise.all(values.map((v) => s.maximize(ns, 'r', { last: v, first: 1 - v })));
+        expect(await s.counters(ns, 'r')).toEqual({ last: 59, first: 1 });
+      });
+
+      it('maximize expires a record ttlMs after a call with ttlMs, and refuses bad values, changing nothing', async () => {
+        const s = await state();
+        const ns = fresh('ctr-max-ttl');
+        await s.maximize(ns, 'window', { at: 1 }, { ttlMs: 600 });
+        await s.maximize(ns, 'kept', { at: 1 });
+        await sleep(1_050);
+        expect(await s.counters(ns, 'window')).toEqual({});
+        expect(await s.counters(ns, 'kept')).toEqual({ at: 1 });
+        for (const bad of [{ at: Number.NaN }, { at: Number.NEGATIVE_INFINITY }, { at: '9' }, null]) {
+          const error = await s.maximize(ns, 'kept', bad as never).catch((e: unknown) => e);
+          expect(error, JSON.stringify(bad)).toBeInstanceOf(TypeError);
+        }
+        for (const bad of [{ ttlMs: 0 }, { ttl: 5 }])
+          await expect(s.maximize(ns, 'kept', { at: 2 }, bad as never)).rejects.toBeInstanceOf(TypeError);
+        expect(await s.counters(ns, 'kept')).toEqual({ at: 1 });
+      });
     });
 
     describe('leases', () => {
@@ -399,12 +443,14 @@ export function testServerState(
           await before.increment(ns, 'usage', { calls: 3 });
           await before.increment(ns, 'window', { calls: 1 }, { ttlMs: 300 });
           await before.increment(ns, 'daily', { calls: 2 }, { ttlMs: 60_000 });
+          await before.maximize(ns, 'seen', { at: 1_767_225_600_000 });
           const held = await before.acquireLease(lease, 'alpha', 60_000);
           const after = await reopen(before);
           opened.push(after);
           expect(await after.get(ns, 'token')).toEqual({ value: { role: 'viewer' }, version: 2 });
           expect(await after.get(ns, '__proto__')).toEqual({ value: 'odd id', version: 1 });
           expect(await after.counters(ns, 'usage')).toEqual({ calls: 3 });
+          expect(await after.counters(ns, 'seen')).toEqual({ at: 1_767_225_600_000 });
           // The lease is still held across the restart, and later grants outgrow its token.
           expect(await after.acquireLease(lease, 'beta', 60_000)).toBeUndefined();
           await after.releaseLease(lease, 'alpha');
