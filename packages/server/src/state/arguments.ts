@@ -56,7 +56,8 @@ export function checkPutOptions(options: unknown): void {
 /** Refuses unknown or ill-typed `increment` (or `maximize`) options; resolves the ttl (`undefined` for none). */
 export function checkIncrementOptions(options: unknown, method = 'increment'): number | undefined {
   if (options === undefined) return undefined;
-  if (options === null || typeof options !== 'object') throw new TypeError(`${method}: options must be an object`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(`${method}: options must be an object`);
   let ttlMs: number | undefined;
   for (const [name, value] of Object.entries(options)) {
     if (value === undefined) continue;
