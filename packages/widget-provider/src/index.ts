@@ -10,4 +10,5 @@ export {
   PAYLOAD_VERSION,
   type WidgetFlagResult,
   type WidgetFlagsPayload,
+  type WidgetLiveRefresh,
 } from './shared/payload.js';

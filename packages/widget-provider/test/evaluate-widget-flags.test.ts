@@ -158,6 +158,29 @@ describe(attachWidgetFlags.name, () => {
     expect(result._meta).not.toHaveProperty(FLAGS_META_KEY); // the input is not mutated
     expect(attachWidgetFlags({ content: [] }, payload)._meta).toEqual({ [FLAGS_META_KEY]: payload });
   });
+
+  it('with live, adds the OFREP base URL and the widget token to the payload, and checks both', () => {
+    const payload = { v: 1 as const, issuedAt: 5, flags: { a: { value: true, reason: 'STATIC' } } };
+    const attached = attachWidgetFlags({ content: [] }, payload, {
+      live: { url: 'https://flags.example.com/', token: 'ensw1.iv.body' },
+    });
+    expect(attached._meta[FLAGS_META_KEY]).toEqual({
+      ...payload,
+      live: { url: 'https://flags.example.com', token: 'ensw1.iv.body' },
+    });
+    expect(payload).not.toHaveProperty('live');
+    expect(() =>
+      attachWidgetFlags({ content: [] }, payload, { live: { url: 'flags.example.com', token: 't' } }),
+    ).toThrow(/live\.url "flags\.example\.com"/);
+    expect(() =>
+      attachWidgetFlags({ content: [] }, payload, {
+        live: { url: 'https://f.example/?token=x', token: 't' },
+      }),
+    ).toThrow(/live\.url/);
+    expect(() =>
+      attachWidgetFlags({ content: [] }, payload, { live: { url: 'https://f.example', token: '' } }),
+    ).toThrow(/live\.token/);
+  });
 });
 
 describe(contextFromMcpRequest.name, () => {

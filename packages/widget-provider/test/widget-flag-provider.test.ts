@@ -248,6 +248,18 @@ describe(WidgetFlagProvider.name, () => {
       expect(host.writes).toHaveLength(2);
     });
 
+    it('never writes the live-refresh token to widget state (the model can read it), and keeps it itself', async () => {
+      const host = installOpenAiHost({ widgetState: { page: 1 } });
+      const provider = new WidgetFlagProvider({ persistToWidgetState: true });
+      await register(provider, false);
+      const withLive = { ...LAYOUT_GRID, live: { url: 'https://flags.example', token: 'ensw1.secret' } };
+      setGlobals({ toolResponseMetadata: meta(withLive) });
+      expect(host.widgetState).toEqual({ page: 1, ...meta(LAYOUT_GRID) });
+      expect(JSON.stringify(host.writes)).not.toContain('ensw1.secret');
+      // The echo of that write (`set_globals` with the state) does not replace what the provider holds.
+      expect(provider.currentPayload).toEqual(withLive);
+    });
+
     it('puts its key back when the app replaces the state without it', async () => {
       const host = installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
       await register(new WidgetFlagProvider({ persistToWidgetState: true }));
@@ -285,6 +297,47 @@ describe(WidgetFlagProvider.name, () => {
       expect(seen[0]?.sort()).toEqual(['added', 'changed', 'removed']);
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(seen).toHaveLength(1);
+    });
+
+    it('takes a change of metadata alone (the set version) without an event', async () => {
+      const v1 = payload(
+        { a: { value: 'x', variant: 'x', reason: 'STATIC', flagMetadata: { version: 1 } } },
+        1,
+      );
+      const v2 = payload(
+        { a: { value: 'x', variant: 'x', reason: 'STATIC', flagMetadata: { version: 2 } } },
+        2,
+      );
+      const v3 = payload(
+        { a: { value: 'x', variant: 'x', reason: 'DISABLED', flagMetadata: { version: 3 } } },
+        3,
+      );
+      installOpenAiHost({ toolResponseMetadata: meta(v1) });
+      const client = await register(new WidgetFlagProvider());
+      const seen: (string[] | undefined)[] = [];
+      client.addHandler(ProviderEvents.ConfigurationChanged, (details) => seen.push(details?.flagsChanged));
+      setGlobals({ toolResponseMetadata: meta(v2) });
+      expect(client.getStringDetails('a', 'y').flagMetadata).toEqual({ version: 2 });
+      setGlobals({ toolResponseMetadata: meta(v3) });
+      await vi.waitFor(() => expect(seen).toEqual([['a']]));
+    });
+
+    it('tells payload listeners of every payload it takes, and of its close', async () => {
+      installOpenAiHost({ toolResponseMetadata: meta(LAYOUT_GRID) });
+      const provider = new WidgetFlagProvider();
+      const seen: unknown[] = [];
+      const off = provider.onPayload((p) => seen.push(p?.issuedAt ?? 'closed'));
+      provider.onPayload(() => {
+        throw new Error('a broken listener does not stop the others');
+      });
+      await register(provider);
+      provider.ingest({ _meta: meta(LAYOUT_GRID) }); // same age: taken again
+      provider.ingest({ _meta: meta(payload(LAYOUT_GRID.flags, 50)) }); // older: not taken
+      await provider.onClose();
+      off();
+      provider.ingest({ _meta: meta(LAYOUT_CARDS) });
+      expect(seen).toEqual([100, 100, 'closed']);
+      expect(provider.currentPayload).toEqual(LAYOUT_CARDS);
     });
 
     it('stops listening on close', async () => {

@@ -3,7 +3,7 @@
  * needs and hands the results over in the tool result's `_meta`.
  * @packageDocumentation
  */
-export { attachWidgetFlags } from './attach-widget-flags.js';
+export { type AttachWidgetFlagsOptions, attachWidgetFlags } from './attach-widget-flags.js';
 export {
   contextFromMcpRequest,
   type McpContextOptions,
@@ -25,4 +25,5 @@ export {
   PAYLOAD_VERSION,
   type WidgetFlagResult,
   type WidgetFlagsPayload,
+  type WidgetLiveRefresh,
 } from '../shared/payload.js';

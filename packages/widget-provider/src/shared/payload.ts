@@ -30,6 +30,26 @@ export interface WidgetFlagResult {
   flagMetadata?: FlagMetadata;
 }
 
+/**
+ * Where and with what an open widget may refresh its payload (`@ensign/widget-provider/live`).
+ * The token is a credential: it stays in `_meta` (hidden from the model) and is never written to
+ * widget state, which the model can read.
+ */
+export interface WidgetLiveRefresh {
+  /**
+   * The base URL of the OFREP server, e.g. `https://flags.example.com` (the widget posts to
+   * `<url>/ofrep/v1/evaluate/flags`). Its origin must be in the widget resource's CSP
+   * (`connect_domains` / `connectDomains`).
+   */
+  url: string;
+  /**
+   * A widget token (`mintWidgetToken` of `@ensign/server/widget-token`) for exactly the flags of
+   * this payload and the evaluation context the server used: short-lived, sealed (the page cannot
+   * read or change the context), sent as a bearer token.
+   */
+  token: string;
+}
+
 /** What the server puts under {@link FLAGS_META_KEY}: version 1 of the hand-off format. */
 export interface WidgetFlagsPayload {
   /** Format version, always {@link PAYLOAD_VERSION}. */
@@ -42,6 +62,11 @@ export interface WidgetFlagsPayload {
    * without `issuedAt` never replaces one that has it.
    */
   issuedAt?: number;
+  /**
+   * Present when the app lets the widget keep these flags fresh from its OFREP server (see
+   * {@link WidgetLiveRefresh}); widgets that do not load the live entry ignore it.
+   */
+  live?: WidgetLiveRefresh;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>

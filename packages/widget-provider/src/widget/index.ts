@@ -9,11 +9,16 @@ export {
   type SetGlobalsEventDetail,
   TOOL_RESULT_METHOD,
 } from './host.js';
-export { WidgetFlagProvider, type WidgetFlagProviderOptions } from './widget-flag-provider.js';
+export {
+  WidgetFlagProvider,
+  type WidgetFlagProviderOptions,
+  type WidgetPayloadListener,
+} from './widget-flag-provider.js';
 export {
   FLAGS_META_KEY,
   findWidgetFlagsPayload,
   PAYLOAD_VERSION,
   type WidgetFlagResult,
   type WidgetFlagsPayload,
+  type WidgetLiveRefresh,
 } from '../shared/payload.js';

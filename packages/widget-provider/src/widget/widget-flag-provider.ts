@@ -9,7 +9,12 @@ import {
   type ResolutionDetails,
   StandardResolutionReasons,
 } from '@openfeature/web-sdk';
-import { FLAGS_META_KEY, type WidgetFlagsPayload, findWidgetFlagsPayload } from '../shared/payload.js';
+import {
+  FLAGS_META_KEY,
+  type WidgetFlagResult,
+  type WidgetFlagsPayload,
+  findWidgetFlagsPayload,
+} from '../shared/payload.js';
 import {
   type OpenAiHost,
   SET_GLOBALS_EVENT,
@@ -49,8 +54,35 @@ export interface WidgetFlagProviderOptions {
 
 type FlagType = 'boolean' | 'string' | 'number' | 'object';
 
+/**
+ * Called with every payload the provider takes (from any source), and with `undefined` when the
+ * provider closes. See {@link WidgetFlagProvider.onPayload}.
+ */
+export type WidgetPayloadListener = (payload: WidgetFlagsPayload | undefined) => void;
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The payload as widget state may hold it: without `live` (a token is a credential). */
+const withoutCredentials = ({ live: _live, ...payload }: WidgetFlagsPayload): WidgetFlagsPayload => payload;
+
+/** A payload's own entry for `key` (never `Object.prototype`'s `constructor` or `toString`). */
+const own = (flags: Record<string, WidgetFlagResult>, key: string): WidgetFlagResult | undefined =>
+  Object.hasOwn(flags, key) ? flags[key] : undefined;
+
+/**
+ * Whether a flag behaves the same under two results: value, variant, reason and error. Metadata
+ * alone does not count (the set's `version` moves with every write to any flag of the set), as in
+ * the store provider, where only flag behaviour is announced.
+ */
+const sameResult = (a: WidgetFlagResult | undefined, b: WidgetFlagResult | undefined): boolean =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    sameJson(a.value, b.value) &&
+    a.variant === b.variant &&
+    a.reason === b.reason &&
+    a.errorCode === b.errorCode);
 
 const typeOf = (value: JsonValue): FlagType | 'null' | 'array' =>
   value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as FlagType);
@@ -69,7 +101,9 @@ const typeOf = (value: JsonValue): FlagType | 'null' | 'array' =>
  * is ignored, so a re-delivered old result cannot undo a newer one.
  *
  * A payload that changes flags emits `PROVIDER_CONFIGURATION_CHANGED` with exactly the keys whose
- * result changed (added, removed or different).
+ * result changed (added, removed, or a different value, variant, reason or error code; metadata
+ * alone is taken without an event). To keep an open widget fresh between tool results, add a
+ * `LiveRefresh` from `@ensign/widget-provider/live`.
  *
  * @example
  * ```ts
@@ -89,6 +123,7 @@ export class WidgetFlagProvider implements Provider {
   private onReady: (() => void) | undefined;
   private stop: (() => void) | undefined;
   private readonly hostOrigin: string | undefined;
+  private readonly listeners = new Set<WidgetPayloadListener>();
 
   constructor(private readonly options: WidgetFlagProviderOptions = {}) {
     const { hostOrigin } = options;
@@ -141,16 +176,27 @@ export class WidgetFlagProvider implements Provider {
   }
 
   /**
+   * Calls `listener` with every payload the provider takes from now on, and with `undefined` when
+   * it closes. For extensions such as `LiveRefresh`; an app reads flags through OpenFeature.
+   * @returns a function that removes the listener.
+   */
+  onPayload(listener: WidgetPayloadListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
    * Does nothing: flags are evaluated on the server for the tool call's user and context, and
    * the widget only receives results. A changed widget context takes effect with the next tool
    * result; the provider does not pretend to re-fetch.
    */
   onContextChange(_oldContext: EvaluationContext, _newContext: EvaluationContext): void {}
 
-  /** Removes the host listeners. */
+  /** Removes the host listeners and tells payload listeners (`undefined`) that it closed. */
   onClose(): Promise<void> {
     this.stop?.();
     this.stop = undefined;
+    this.notify(undefined);
     return Promise.resolve();
   }
 
@@ -177,8 +223,7 @@ export class WidgetFlagProvider implements Provider {
   ): ResolutionDetails<T> {
     if (!this.payload) return { value: defaultValue, reason: StandardResolutionReasons.DEFAULT };
     // Own keys only: `flags.constructor` or `flags.toString` would otherwise be Object.prototype's.
-    const flags = this.payload.flags;
-    const result = Object.hasOwn(flags, flagKey) ? flags[flagKey] : undefined;
+    const result = own(this.payload.flags, flagKey);
     if (!result) {
       return {
         value: defaultValue,
@@ -245,18 +290,32 @@ export class WidgetFlagProvider implements Provider {
   private accept(next: WidgetFlagsPayload | undefined, fromWidgetState = false): boolean {
     if (!next) return false;
     const previous = this.payload;
+    // The echo of our own write (`openai:set_globals` after setWidgetState): the payload we hold,
+    // minus the live-refresh credentials that widget state never gets. Nothing to take.
+    if (fromWidgetState && previous && sameJson(withoutCredentials(previous), next)) return true;
     // Older never replaces newer; an undated payload's age is unknown, so it counts as oldest.
     const previousAt = previous?.issuedAt;
     if (previousAt !== undefined && (next.issuedAt ?? Number.NEGATIVE_INFINITY) < previousAt) return false;
     this.payload = next;
     const before = previous?.flags ?? {};
     const flagsChanged = [...new Set([...Object.keys(before), ...Object.keys(next.flags)])].filter(
-      (key) => !sameJson(before[key], next.flags[key]),
+      (key) => !sameResult(own(before, key), own(next.flags, key)),
     );
     if (!fromWidgetState) this.persist(next);
     if (flagsChanged.length > 0) this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged });
     this.onReady?.();
+    this.notify(next);
     return true;
+  }
+
+  private notify(payload: WidgetFlagsPayload | undefined): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(payload);
+      } catch {
+        // A listener that throws must not break flag delivery.
+      }
+    }
   }
 
   private persist(payload: WidgetFlagsPayload): void {
@@ -264,9 +323,11 @@ export class WidgetFlagProvider implements Provider {
     if (!this.options.persistToWidgetState || typeof host?.setWidgetState !== 'function') return;
     // Merge into the app's own state: setWidgetState replaces the whole object.
     const state = isRecord(host.widgetState) ? host.widgetState : {};
-    if (sameJson(state[FLAGS_META_KEY], payload)) return;
+    // Widget state is visible to the model: never the live-refresh credentials.
+    const persisted = withoutCredentials(payload);
+    if (sameJson(state[FLAGS_META_KEY], persisted)) return;
     try {
-      Promise.resolve(host.setWidgetState({ ...state, [FLAGS_META_KEY]: payload })).catch(() => {});
+      Promise.resolve(host.setWidgetState({ ...state, [FLAGS_META_KEY]: persisted })).catch(() => {});
     } catch {
       // A host that refuses the write must not break flag evaluation.
     }
