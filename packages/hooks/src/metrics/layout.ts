@@ -13,6 +13,13 @@
  * | `e:<flag>` | kept | every evaluation of the flag: `n\|<variant>` evaluations, `e\|<variant>` errors (`<variant>` empty when none was served) |
  * | `w:<window start ms>` | `windowRetentionMs` | one time window of the set: `n\|<flag>\|<variant>` evaluations, `e\|<flag>` errors, `f\|<flag>` evaluations of a key the set does not hold (FLAG_NOT_FOUND), `t\|<metric>` tracking events |
  * | `events` | kept | `t\|<metric>`: tracking events of the set by name, attributed or not |
+ * | `seen` | `seenRetentionMs`, renewed by each write | written with `maximize` (last-writer-agnostic: a write only ever raises a value): `l\|<flag>\|<variant>` the last time (ms) the flag served `<variant>` (`''`: evaluated without one: disabled, or an error other than FLAG_NOT_FOUND); `s` the earliest of those times, negated (so that raising keeps the earliest): usage is known from then on |
+ * | `unknown` | `unknownRetentionMs`, renewed by each write | written with `maximize`: `f\|<flag>` the last time a key the set does not hold was evaluated (FLAG_NOT_FOUND) |
+ *
+ * `seen` and `unknown` feed the lifecycle report (when each flag was last evaluated, which
+ * variants it served lately, which keys code evaluates that nobody defined). Their times are
+ * those of the latest evaluation of the flag in a time window, so a variant's time may be up to
+ * one window (`windowMs`) later than its last serving; a sink without `maximize` gets neither.
  *
  * Every segment (flag key, cohort, variant, metric) is `encodeURIComponent`-encoded, so `|` and
  * `:` only ever separate. A cohort is the flag's `metricsCohort` metadata value (the rollout
@@ -35,6 +42,16 @@ export interface CounterSink {
     namespace: string,
     id: string,
     counters: Readonly<Record<string, number>>,
+    options?: { ttlMs?: number },
+  ): Promise<unknown>;
+  /**
+   * Raises counters to at least the values given (`ServerState.maximize`): the `seen` and
+   * `unknown` records. Optional: without it, those records are not written.
+   */
+  maximize?(
+    namespace: string,
+    id: string,
+    values: Readonly<Record<string, number>>,
     options?: { ttlMs?: number },
   ): Promise<unknown>;
 }
@@ -61,6 +78,10 @@ export const METRIC_RECORDS = {
   window: (startMs: number) => `w:${startMs}`,
   /** Tracking events of the set by name, since the first. */
   events: 'events',
+  /** When each flag last served each variant (written with `maximize`). */
+  seen: 'seen',
+  /** When each key the set does not hold was last evaluated (written with `maximize`). */
+  unknown: 'unknown',
 } as const;
 
 /**
@@ -186,4 +207,49 @@ export function parseEventsRecord(counters: Readonly<Record<string, number>>): R
     if (parts[0] === 't' && parts.length === 2) events.set(parts[1]!, (events.get(parts[1]!) ?? 0) + value);
   }
   return events;
+}
+
+/** When one flag was last evaluated, and when it last served each variant. */
+export interface FlagSeen {
+  /** The latest of its variants' times (ms since the epoch). */
+  readonly lastEvaluatedAt: number;
+  /** Variant → the last time it was served (`''`: evaluated without a variant). */
+  readonly variants: ReadonlyMap<string, number>;
+}
+
+/** A parsed `seen` record. */
+export interface SeenRecord {
+  /** The earliest time recorded for the set: usage is known from then on (absent: never). */
+  readonly since: number | undefined;
+  readonly flags: ReadonlyMap<string, FlagSeen>;
+}
+
+/** Reads the `seen` record (unknown counters are ignored, so the layout can grow). */
+export function parseSeenRecord(counters: Readonly<Record<string, number>>): SeenRecord {
+  const flags = new Map<string, { lastEvaluatedAt: number; variants: Map<string, number> }>();
+  let since: number | undefined;
+  for (const [name, value] of Object.entries(counters)) {
+    const parts = split(name);
+    if (parts[0] === 's' && parts.length === 1) since = -value;
+    else if (parts[0] === 'l' && parts.length === 3) {
+      let flag = flags.get(parts[1]!);
+      if (flag === undefined) {
+        flag = { lastEvaluatedAt: value, variants: new Map() };
+        flags.set(parts[1]!, flag);
+      }
+      flag.variants.set(parts[2]!, value);
+      if (value > flag.lastEvaluatedAt) flag.lastEvaluatedAt = value;
+    }
+  }
+  return { since, flags };
+}
+
+/** Reads the `unknown` record: key → the last time it was evaluated while the set lacked it. */
+export function parseUnknownRecord(counters: Readonly<Record<string, number>>): ReadonlyMap<string, number> {
+  const keys = new Map<string, number>();
+  for (const [name, value] of Object.entries(counters)) {
+    const parts = split(name);
+    if (parts[0] === 'f' && parts.length === 2) keys.set(parts[1]!, value);
+  }
+  return keys;
 }

@@ -19,6 +19,11 @@
  *
  * Delivery is at most once: a flush that fails is dropped and counted (`stats().failedRecords`),
  * never retried, because a retried increment that had in fact been applied would count twice.
+ *
+ * Lifecycle: with a sink that has `maximize` (a `ServerState`), each flush also raises the set's
+ * `seen` record (when each flag last served each variant) and `unknown` record (keys evaluated
+ * that the set does not hold: typos, deleted or archived flags still called). On the evaluation
+ * path that costs one property write.
  */
 import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/core';
 import { boundedTargetingKey } from '../event-bounds.js';
@@ -31,6 +36,7 @@ import {
   toStructuredLogger,
 } from '../logger.js';
 import type { Sink } from '../sinks/sink.js';
+import { type LastSeenLimits, lastSeenWrites } from './last-seen.js';
 import { COHORT_METADATA, type CounterSink, metricsNamespace } from './layout.js';
 import { type MetricDelta, SetDelta, type VariantDelta, add, incrementsOf } from './pending.js';
 import { SubjectUnits, type Unit } from './subject-units.js';
@@ -65,6 +71,15 @@ export interface MetricsAggregatorOptions {
   maxTargetingKeyLength?: number;
   /** Most distinct flags per set between two flushes (unknown keys are client-controlled); beyond, dropped and counted. @default 10000 */
   maxFlagsPerFlush?: number;
+  /** How long the `seen` record is kept after its last write. @default 34560000000 (400 days) */
+  seenRetentionMs?: number;
+  /** How long the `unknown` record is kept after its last write. @default 3024000000 (35 days) */
+  unknownRetentionMs?: number;
+  /**
+   * Most distinct unknown keys (FLAG_NOT_FOUND) per set raised in the `unknown` record per flush;
+   * beyond, left out and counted (`droppedUnknownFlags`). @default 100
+   */
+  maxUnknownFlagsPerFlush?: number;
   /** Where failed flushes are reported (one line per outage, at warn level). @default console */
   logger?: ConsoleStyleLogger;
   /** Argument order of `logger`. @default 'auto' */
@@ -92,6 +107,8 @@ export interface MetricsAggregatorStats {
   failedRecords: number;
   /** Evaluations dropped because a set had more than `maxFlagsPerFlush` distinct flags. */
   droppedFlags: number;
+  /** Unknown keys left out of the `unknown` record (beyond `maxUnknownFlagsPerFlush`, or too long). */
+  droppedUnknownFlags: number;
   /** Failures inside the hook or the sink, swallowed so evaluations never see them. */
   internalErrors: number;
 }
@@ -106,7 +123,13 @@ export const METRICS_DEFAULTS = {
   errorEvent: 'error',
   maxTargetingKeyLength: 256,
   maxFlagsPerFlush: 10_000,
+  seenRetentionMs: 400 * 86_400_000,
+  unknownRetentionMs: 35 * 86_400_000,
+  maxUnknownFlagsPerFlush: 100,
 } as const;
+
+/** Longest unknown key kept in the `unknown` record (as long as a flag key may be). */
+const MAX_UNKNOWN_KEY_LENGTH = 256;
 
 /** Increments in flight at once during a flush. */
 const FLUSH_CONCURRENCY = 32;
@@ -141,6 +164,7 @@ export class MetricsAggregator implements Sink {
   private readonly errorEvent: string;
   private readonly maxKeyLength: number;
   private readonly maxFlags: number;
+  private readonly lastSeen: LastSeenLimits;
   private readonly now: () => number;
   private readonly logger: StructuredLogger;
   private readonly units: SubjectUnits;
@@ -159,6 +183,7 @@ export class MetricsAggregator implements Sink {
     writtenRecords: 0,
     failedRecords: 0,
     droppedFlags: 0,
+    droppedUnknownFlags: 0,
     internalErrors: 0,
   };
 
@@ -181,6 +206,17 @@ export class MetricsAggregator implements Sink {
       METRICS_DEFAULTS.maxTargetingKeyLength,
     );
     this.maxFlags = positive('maxFlagsPerFlush', options.maxFlagsPerFlush, METRICS_DEFAULTS.maxFlagsPerFlush);
+    const d = METRICS_DEFAULTS;
+    this.lastSeen = {
+      seenRetentionMs: positive('seenRetentionMs', options.seenRetentionMs, d.seenRetentionMs),
+      unknownRetentionMs: positive('unknownRetentionMs', options.unknownRetentionMs, d.unknownRetentionMs),
+      maxUnknown: positive(
+        'maxUnknownFlagsPerFlush',
+        options.maxUnknownFlagsPerFlush,
+        d.maxUnknownFlagsPerFlush,
+      ),
+      maxKeyLength: MAX_UNKNOWN_KEY_LENGTH,
+    };
     this.now = options.now ?? Date.now;
     this.logger = toStructuredLogger(options.logger, options.loggerStyle);
     this.units = new SubjectUnits(
@@ -205,6 +241,7 @@ export class MetricsAggregator implements Sink {
       }
       const now = this.now();
       const flag = delta.flagWindow(now - (now % this.windowMs), flagKey);
+      flag.lastAt = now;
       const variant = details.variant ?? '';
       const failed = details.errorCode !== undefined;
       add(flag.evaluations, variant);
@@ -337,23 +374,32 @@ export class MetricsAggregator implements Sink {
     if (pending.size === 0) return;
     this.pending = new Map();
     this.counts.flushes++;
-    const work: { namespace: string; id: string; counters: Record<string, number>; ttlMs?: number }[] = [];
+    const work: {
+      namespace: string;
+      id: string;
+      counters: Record<string, number>;
+      ttlMs?: number;
+      maximize?: true;
+    }[] = [];
+    const canRaise = typeof this.sink.maximize === 'function';
     for (const [flagSet, delta] of pending) {
       const namespace = metricsNamespace(flagSet);
       for (const increment of incrementsOf(delta, this.windowRetentionMs))
         work.push({ namespace, ...increment });
+      if (!canRaise) continue;
+      const { writes, droppedUnknown } = lastSeenWrites(delta, this.lastSeen);
+      this.counts.droppedUnknownFlags += droppedUnknown;
+      for (const { id, values, ttlMs } of writes)
+        work.push({ namespace, id, counters: values, ttlMs, maximize: true });
     }
     let next = 0;
     const worker = async () => {
       while (next < work.length) {
         const item = work[next++]!;
         try {
-          await this.sink.increment(
-            item.namespace,
-            item.id,
-            item.counters,
-            item.ttlMs === undefined ? undefined : { ttlMs: item.ttlMs },
-          );
+          const options = item.ttlMs === undefined ? undefined : { ttlMs: item.ttlMs };
+          if (item.maximize) await this.sink.maximize!(item.namespace, item.id, item.counters, options);
+          else await this.sink.increment(item.namespace, item.id, item.counters, options);
           this.counts.writtenRecords++;
           this.lastFailure = '';
         } catch (error) {

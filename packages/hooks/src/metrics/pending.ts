@@ -27,6 +27,8 @@ export interface FlagWindowDelta {
   /** Errors by variant (`''`: none served). */
   errors: Map<string, number>;
   notFound: number;
+  /** The time of the latest evaluation in the window (for the `seen` and `unknown` records). */
+  lastAt: number;
 }
 
 /** Everything one flag set accumulated since the last flush. */
@@ -48,7 +50,7 @@ export class SetDelta {
     }
     let delta = flags.get(flagKey);
     if (delta === undefined) {
-      delta = { evaluations: new Map(), errors: new Map(), notFound: 0 };
+      delta = { evaluations: new Map(), errors: new Map(), notFound: 0, lastAt: 0 };
       flags.set(flagKey, delta);
       this.flags.add(flagKey);
     }
