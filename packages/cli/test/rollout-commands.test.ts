@@ -3,7 +3,7 @@
  * binary) against a real server, `--json` output validated against its schema, human output in
  * 80 columns; `ensign rollout run --once` on the stores of a stopped `serve --data DIR`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlagSetDocument } from '@ensign/core';
@@ -81,6 +81,23 @@ describe('ensign rollout', () => {
     const all = await ensign(['rollout', 'status', '--set', 'shop', '--json'], { env });
     assertSchema('rollout-list', all.json());
 
+    const planFile = join(mkdtempSync(join(tmpdir(), 'ensign-plan-')), 'plan.json');
+    const edit = {
+      release: 'on',
+      replace: 'off',
+      stages: [{ percent: 10 }, { percent: 100 }],
+      guardrails: [{ metric: 'error', kind: 'proportion', direction: 'increase', tolerance: 0.002 }],
+      onHarm: 'kill',
+    };
+    writeFileSync(planFile, JSON.stringify(edit));
+    const edited = await ensign(
+      ['rollout', 'edit', 'checkout', '--set', 'shop', '--plan', planFile, '--json'],
+      { env },
+    );
+    expect(edited.code).toBe(0);
+    expect(edited.json()).toMatchObject({
+      rollout: { spec: { onHarm: 'kill', stages: [{ percent: 10 }, { percent: 100 }] } },
+    });
     const paused = await ensign(['rollout', 'pause', 'checkout', '--set', 'shop', '-r', 'lunch', '--json'], {
       env,
     });
@@ -144,7 +161,13 @@ describe('ensign rollout', () => {
   });
 
   it("fits every new command's help in 80 columns", async () => {
-    for (const command of ['rollout start', 'rollout run', 'schedule create', 'experiment results']) {
+    for (const command of [
+      'rollout start',
+      'rollout edit',
+      'rollout run',
+      'schedule create',
+      'experiment results',
+    ]) {
       const help = await ensign([...command.split(' '), '--help']);
       expect(help.code).toBe(0);
       expect(overWide(help.stdout)).toEqual([]);
@@ -230,7 +253,7 @@ describe('ensign rollout run', () => {
       await store.close();
       await state.close();
       const run = await ensign(['rollout', 'run', '--store', `memory:${dir}`, '--once', '--json']);
-      expect(run.code).toBe(0);
+      expect(run.code, run.stderr).toBe(0);
       assertSchema('rollout-run', run.json());
       expect(run.json()).toMatchObject({ leader: true, plans: 1 });
       expect(run.stderr).toMatch(/shop\/checkout rollout checkout: stage-advanced \(20%\)/);

@@ -51,9 +51,10 @@ export async function experimentResults(
   const current = flag.metadata?.[COHORT_METADATA];
   const cohort = options.cohort ?? (current === undefined ? '' : String(current));
   const namespace = metricsNamespace(flagSet);
+  const metrics = context.metrics ?? context.state;
   const [units, events] = await Promise.all([
-    context.state.counters(namespace, METRIC_RECORDS.units(flagKey, cohort)).then(parseUnitRecord),
-    context.state.counters(namespace, METRIC_RECORDS.events).then(parseEventsRecord),
+    metrics.counters(namespace, METRIC_RECORDS.units(flagKey, cohort)).then(parseUnitRecord),
+    metrics.counters(namespace, METRIC_RECORDS.events).then(parseEventsRecord),
   ]);
   const control = options.control ?? flag.defaultVariant ?? Object.keys(flag.variants)[0]!;
   const weights = rolloutWeightsOf(flag);

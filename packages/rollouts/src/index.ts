@@ -60,6 +60,7 @@ export {
 export { cancelSchedule, createSchedule, listSchedules } from './schedules/operations.js';
 export {
   abortRollout,
+  editRollout,
   getRollout,
   listRollouts,
   pauseRollout,

@@ -6,7 +6,7 @@
  * before the plan), so it works with no controller running.
  */
 import type { FlagDefinition } from '@ensign/core';
-import { METRIC_RECORDS, metricsNamespace, parseEventsRecord } from '@ensign/hooks';
+import { type CounterSource, METRIC_RECORDS, metricsNamespace, parseEventsRecord } from '@ensign/hooks';
 import { type FlagStore, flagEtag, rolloutWeightsOf, updateFlag, withRolloutWeights } from '@ensign/store';
 import { RolloutError } from './errors.js';
 import { parsePlanSpec } from './plan/spec.js';
@@ -25,6 +25,11 @@ import { type RolloutRecord, type RolloutStatus, isTerminal, withEvent } from '.
 export interface RolloutContext {
   readonly store: FlagStore;
   readonly state: RolloutState;
+  /**
+   * Where the metric aggregates are read, when not in `state` (e.g. a `RedisServerState` with a
+   * prefix of its own for the metrics). @default state
+   */
+  readonly metrics?: CounterSource;
   /** @default Date.now */
   readonly now?: () => number;
 }
@@ -98,7 +103,7 @@ export async function startRollout(
   }
   const previous = existing.get(spec.id);
   const events = parseEventsRecord(
-    await context.state.counters(metricsNamespace(flagSet), METRIC_RECORDS.events),
+    await (context.metrics ?? context.state).counters(metricsNamespace(flagSet), METRIC_RECORDS.events),
   );
   const etag = flagEtag(flag);
   const record: RolloutRecord = {
@@ -233,6 +238,58 @@ async function transition(
 }
 
 const suffix = (reason: string | undefined) => (reason ? `: ${reason}` : '');
+
+/**
+ * Edits a plan that has not ended: before its first step anything but the flag and the two
+ * variants; after it, only the stages still to come, `onHarm` and `onInconclusive` (the tests'
+ * α, guardrails and minimum sample are what their guarantee was computed for: abort and start a
+ * new plan to change them).
+ * @throws {RolloutError} `invalid-plan` naming each field that may not change.
+ */
+export function editRollout(
+  context: RolloutContext,
+  flagSet: string,
+  id: string,
+  plan: unknown,
+  requester: Requester,
+): Promise<RolloutView> {
+  return transition(context, flagSet, id, requester, ['running', 'paused'], (record, now) => {
+    const spec = parsePlanSpec(flagSet, { ...(plan as Record<string, unknown>), id });
+    const old = record.spec;
+    const problems: { pointer: string; message: string }[] = [];
+    for (const field of ['flagKey', 'release', 'replace'] as const)
+      if (spec[field] !== old[field])
+        problems.push({ pointer: `/${field}`, message: 'cannot change: start a new plan' });
+    if (record.stage >= 0) {
+      for (const field of ['alpha', 'guardrails', 'minUnitsForTests'] as const)
+        if (JSON.stringify(spec[field]) !== JSON.stringify(old[field]))
+          problems.push({
+            pointer: `/${field}`,
+            message:
+              'cannot change once the rollout has started: its tests were computed for it (abort, and start a new plan)',
+          });
+      for (let i = 0; i <= record.stage; i++)
+        if (JSON.stringify(spec.stages[i]) !== JSON.stringify(old.stages[i]))
+          problems.push({
+            pointer: `/stages/${i}`,
+            message: 'has already run: only the stages still to come can change',
+          });
+    }
+    if (problems.length > 0)
+      throw new RolloutError(
+        'invalid-plan',
+        flagSet,
+        `rollout "${id}" cannot be edited that way: ${problems.map((p) => `${p.pointer} ${p.message}`).join('; ')}`,
+        problems,
+      );
+    const detail = `plan edited by ${requester.actor}: ${spec.stages.map((s) => `${s.percent}%`).join(' → ')}; on harm ${spec.onHarm}; inconclusive: ${spec.onInconclusive}${suffix(requester.reason)}`;
+    return {
+      ...record,
+      spec,
+      events: withEvent(record, { at: now, actor: requester.actor, action: 'edited', detail }),
+    };
+  });
+}
 
 /** Pauses a running rollout: traffic holds where it is. */
 export function pauseRollout(

@@ -419,6 +419,15 @@ describe('the served OpenAPI document', () => {
     );
     await call('GET', R, { set: P }, { token: t.tokens.viewer });
     await call('GET', `${R}/{plan}`, rollout, { token: t.tokens.viewer });
+    await call(
+      'PUT',
+      `${R}/{plan}`,
+      rollout,
+      asAdmin({
+        body: { ...plan, stages: [{ percent: 20 }, { percent: 100 }] },
+        headers: { 'if-match': '*' },
+      }),
+    );
     for (const action of ['pause', 'resume', 'abort'])
       await call(
         'POST',

@@ -133,6 +133,20 @@ describe('rollout routes', () => {
       'paused',
       'resumed',
     ]);
+    const edited = await t.call(
+      'PUT',
+      url,
+      as('editor', { body: { ...plan, id: undefined, onHarm: 'kill' }, headers: { 'if-match': '*' } }),
+    );
+    expect(edited.status).toBe(200);
+    expect(body(edited).rollout).toMatchObject({ spec: { onHarm: 'kill' } });
+    const wrong = await t.call(
+      'PUT',
+      url,
+      as('editor', { body: { ...plan, release: 'off', replace: 'on' }, headers: { 'if-match': '*' } }),
+    );
+    expect(wrong.status).toBe(422);
+    expect(issues(wrong).map((i) => i.pointer)).toEqual(['/release', '/replace']);
     const list = await t.call('GET', `${base}/rollouts?flag=new-checkout`, as('viewer'));
     expect((body(list).rollouts as unknown[]).length).toBe(1);
     const aborted = await t.call(

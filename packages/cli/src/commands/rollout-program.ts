@@ -1,6 +1,6 @@
 /**
  * The grammar of the rollout, schedule and experiment commands, registered into the program
- * by `buildProgram` with its shared helpers: `rollout start|status|pause|resume|abort|run`,
+ * by `buildProgram` with its shared helpers: `rollout start|edit|status|pause|resume|abort|run`,
  * `schedule create|list|cancel`, `experiment results`. Handlers load when their command runs.
  */
 import type { Command } from 'commander';
@@ -48,6 +48,21 @@ export function registerRolloutCommands(
     lazy(async (flag: string, options) => {
       const { start } = await import('./rollout.js');
       return (context) => start(flag, options, context);
+    }),
+  );
+  connection(
+    setOption(
+      rollout
+        .command('edit')
+        .description('change the stages still to come, onHarm, onInconclusive')
+        .argument('<flag>', 'flag key')
+        .requiredOption('--plan <file>', 'the edited plan as JSON')
+        .option('-r, --reason <reason>', 'why (kept in the plan history)'),
+    ),
+  ).action(
+    lazy(async (flag: string, options) => {
+      const { edit } = await import('./rollout.js');
+      return (context) => edit(flag, options, context);
     }),
   );
   connection(

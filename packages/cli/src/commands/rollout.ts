@@ -162,6 +162,31 @@ export async function status(
   });
 }
 
+/** `ensign rollout edit FLAG --plan FILE`: compare-and-set on the plan as just read. */
+export async function edit(
+  flagKey: string,
+  options: RolloutStartOptions,
+  context: CommandContext,
+): Promise<ExitCode> {
+  const flagSet = flagSetOf(options.set, context.env);
+  if (options.plan === undefined)
+    throw usageError(
+      'give the edited plan with --plan FILE (as ensign rollout status --json shows its spec)',
+    );
+  const plan = planOf(flagKey, options);
+  return withApi(context, options, async (call) => {
+    const { rollout, version } = await findRollout(call, flagSet, flagKey);
+    const answer = await call({
+      method: 'PUT',
+      path: `${setPath(flagSet)}/rollouts/${enc(rollout.spec.id)}`,
+      headers: { 'if-match': `"r${version}"` },
+      body: { ...plan, ...(options.reason !== undefined && { reason: options.reason }) },
+    });
+    context.output.result(answer.body as RolloutAnswer, rolloutText);
+    return EXIT.ok;
+  });
+}
+
 /** `ensign rollout pause|resume|abort FLAG`: compare-and-set on the plan as just read. */
 export async function act(
   action: 'pause' | 'resume' | 'abort',

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
  *    one) continues from the record; a stage's clock started at its write, so a controller that
  *    was down holds traffic where it was, and resumes one stage at a time, never skipping.
  */
+import type { CounterSource } from '@ensign/hooks';
 import type { FlagSetSnapshot, FlagStore } from '@ensign/store';
 import { runDueSchedules } from '../schedules/run-schedules.js';
 import { CONTROLLER_LEASE, CONTROL_SETS, type RolloutState, rolloutsNamespace } from '../state/contract.js';
@@ -55,6 +56,11 @@ export interface RolloutControllerOptions {
   readonly store: FlagStore;
   /** Plans, schedules, metric aggregates and the lease: a `ServerState`. */
   readonly state: RolloutState;
+  /**
+   * Where the metric aggregates are read, when the apps' aggregators write them elsewhere than
+   * `state` (a state with a prefix of its own for metrics). @default state
+   */
+  readonly metrics?: CounterSource;
   /** This controller's name in the lease. @default `ctl_<random>` */
   readonly owner?: string;
   /** Lease duration; renewed every tick, so keep it well above `intervalMs`. @default 15000 */
@@ -89,6 +95,7 @@ export class RolloutController {
   readonly owner: string;
   private readonly store: FlagStore;
   private readonly state: RolloutState;
+  private readonly metrics: CounterSource;
   private readonly leaseTtlMs: number;
   private readonly intervalMs: number;
   private readonly now: () => number;
@@ -109,6 +116,7 @@ export class RolloutController {
       throw new TypeError('RolloutController: option state is required (a ServerState)');
     this.store = options.store;
     this.state = options.state;
+    this.metrics = options.metrics ?? options.state;
     this.owner = options.owner ?? `ctl_${randomBytes(6).toString('hex')}`;
     this.leaseTtlMs = options.leaseTtlMs ?? CONTROLLER_DEFAULTS.leaseTtlMs;
     this.intervalMs = options.intervalMs ?? CONTROLLER_DEFAULTS.intervalMs;
@@ -166,6 +174,7 @@ export class RolloutController {
     const runner = new PlanRunner({
       store: this.store,
       state: this.state,
+      metrics: this.metrics,
       now: this.now,
       token: lease.token,
       snapshot: (flagSet) => this.snapshot(flagSet),

@@ -5,7 +5,13 @@
  * compare-and-set; a record holding a larger token than ours raises {@link SupersededError}.
  */
 import type { FlagDefinition } from '@ensign/core';
-import { METRIC_RECORDS, metricsNamespace, parseEventsRecord, parseUnitRecord } from '@ensign/hooks';
+import {
+  type CounterSource,
+  METRIC_RECORDS,
+  metricsNamespace,
+  parseEventsRecord,
+  parseUnitRecord,
+} from '@ensign/hooks';
 import {
   FlagConflictError,
   type FlagSetSnapshot,
@@ -42,6 +48,8 @@ class AbortedError extends Error {}
 export interface PlanRunnerDeps {
   readonly store: FlagStore;
   readonly state: RolloutState;
+  /** Where the metric aggregates are read. */
+  readonly metrics: CounterSource;
   readonly now: () => number;
   /** The fencing token of the lease held. */
   readonly token: number;
@@ -127,10 +135,12 @@ export class PlanRunner {
     const [unitRecords, events] = await Promise.all([
       Promise.all(
         record.cohorts.map(async (c) =>
-          parseUnitRecord(await this.state.counters(ns, METRIC_RECORDS.units(record.spec.flagKey, c.cohort))),
+          parseUnitRecord(
+            await this.deps.metrics.counters(ns, METRIC_RECORDS.units(record.spec.flagKey, c.cohort)),
+          ),
         ),
       ),
-      this.state.counters(ns, METRIC_RECORDS.events).then(parseEventsRecord),
+      this.deps.metrics.counters(ns, METRIC_RECORDS.events).then(parseEventsRecord),
     ]);
     const now = this.now();
     const look = lookAtGuardrails(record, unitRecords, events);

@@ -9,6 +9,7 @@
  * the webhooks, which deliver the audit log, announce it like any other change. Pauses write
  * nothing to the flag: they are logged here (and kept in the plan's history).
  */
+import type { CounterSource } from '@ensign/hooks';
 import { RolloutController, type RolloutControllerOptions, type RolloutNotification } from '@ensign/rollouts';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
@@ -27,6 +28,11 @@ export interface RolloutsOptions {
   leaseTtlMs?: number;
   /** Called with every step, pause and rollback (after it is logged). */
   onEvent?: (event: RolloutNotification) => void;
+  /**
+   * Where the apps' `MetricsAggregator`s write, when not in the server's state (a state with a
+   * prefix of its own for metrics). @default the server's state
+   */
+  metrics?: CounterSource;
 }
 
 /** The running rollout machinery of one server. */
@@ -43,7 +49,11 @@ export async function startRollouts(
   options: RolloutsOptions = {},
 ): Promise<Rollouts> {
   const knownSets = new KnownFlagSets(context.state, context.store);
-  const rollouts = { store: context.store, state: context.state };
+  const rollouts = {
+    store: context.store,
+    state: context.state,
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
+  };
   await app.register(async (scope) => {
     registerRolloutErrors(scope, context.logger);
     registerPlanRoutes(scope, rollouts, knownSets);
@@ -55,6 +65,7 @@ export async function startRollouts(
     state: context.state,
     owner: context.instanceId,
     logger: context.logger,
+    ...(options.metrics !== undefined && { metrics: options.metrics }),
     ...(options.intervalMs !== undefined && { intervalMs: options.intervalMs }),
     ...(options.leaseTtlMs !== undefined && { leaseTtlMs: options.leaseTtlMs }),
     onEvent: (event) => {

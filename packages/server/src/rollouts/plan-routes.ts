@@ -8,6 +8,7 @@ import {
   type RolloutContext,
   type RolloutView,
   abortRollout,
+  editRollout,
   getRollout,
   listRollouts,
   pauseRollout,
@@ -138,6 +139,34 @@ export function registerPlanRoutes(
       return answer(reply, await getRollout(context, request.params.set, request.params.plan));
     },
   });
+
+  adminRoute<{ Params: { set: string; plan: string }; Body: Record<string, unknown> & { reason?: string } }>(
+    scope,
+    {
+      method: 'PUT',
+      url: '/api/v1/flag-sets/:set/rollouts/:plan',
+      permission: 'write',
+      summary: 'Edit a rollout that has not ended',
+      description:
+        "Before its first step anything but the flag and the two variants; after it, only the stages still to come, `onHarm` and `onInconclusive` (the guardrails, α and minimum sample are what the tests' guarantee was computed for: 422 naming each field). Compare-and-set on the plan (`If-Match`).",
+      tags,
+      params: planParams,
+      headers: planHeaders,
+      body: planBody,
+      responses: { 200: { description: 'Edited', schema: rolloutViewSchema } },
+      errors: [404, 409, 412, 413, 415, 422, 428],
+      handler: async (request, reply) => {
+        const { set, plan } = request.params;
+        const expected = planPrecondition(request);
+        await knownSets.require(set);
+        const { reason, ...body } = request.body;
+        return answer(
+          reply,
+          await editRollout(context, set, plan, body, requester(request, reason, expected)),
+        );
+      },
+    },
+  );
 
   const action = (
     name: 'pause' | 'resume' | 'abort',
