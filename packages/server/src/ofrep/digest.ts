@@ -29,18 +29,19 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** One step of the chain: mixes `digest` into the state, across both 32-bit lanes. */
+function step(state: { hi: number; lo: number }, digest: Digest, index: number): void {
+  state.hi = fmix((state.hi ^ digest.hi) + Math.imul(state.lo, 0x27d4eb2f) + index);
+  state.lo = fmix((state.lo ^ digest.lo) + Math.imul(state.hi, 0x165667b1));
+}
+
 /**
- * A strong ETag (`"…"`) for a sequence of digests: an order-sensitive chain (each step mixes the
- * previous state into the next, across both 32-bit lanes), written as one loop over numbers
- * because it runs on every bulk request.
+ * A strong ETag (`"…"`) for a sequence of digests (`head` then `tail`): an order-sensitive chain,
+ * each step mixing the previous state into the next. It runs on every bulk request.
  */
-export function chainETag(digests: readonly Digest[]): string {
-  let hi = 0x9e3779b9;
-  let lo = 0x7f4a7c15;
-  for (let i = 0; i < digests.length; i++) {
-    const digest = digests[i]!;
-    hi = fmix((hi ^ digest.hi) + Math.imul(lo, 0x27d4eb2f) + i);
-    lo = fmix((lo ^ digest.lo) + Math.imul(hi, 0x165667b1));
-  }
-  return `"${hi.toString(36).padStart(7, '0')}${lo.toString(36).padStart(7, '0')}"`;
+export function chainETag(head: readonly Digest[], tail: readonly Digest[]): string {
+  const state = { hi: 0x9e3779b9, lo: 0x7f4a7c15 };
+  for (let i = 0; i < head.length; i++) step(state, head[i]!, i);
+  for (let i = 0; i < tail.length; i++) step(state, tail[i]!, head.length + i);
+  return `"${state.hi.toString(36).padStart(7, '0')}${state.lo.toString(36).padStart(7, '0')}"`;
 }

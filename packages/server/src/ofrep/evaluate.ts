@@ -1,4 +1,3 @@
-import { murmur3 } from '@ensign/core';
 /**
  * The two evaluation routes. Both answer from the live compiled set (no store round trip):
  * - `POST /ofrep/v1/evaluate/flags/{key}` (server tokens): 200 with the result, 400 with an
@@ -21,7 +20,7 @@ import {
 } from './audience.js';
 import { JSON_TYPE, failureBody } from './errors.js';
 import { untilVersion, versionOfFlagConfigEtag } from './freshness.js';
-import { bulkBody, bulkETag } from './prepared-set.js';
+import { type Piece, type PreparedSet, bulkBody, bulkETag, pieceOf } from './prepared-set.js';
 import { BULK_SCHEMA, type EvaluationRequest, SINGLE_SCHEMA } from './schemas.js';
 
 /** `inactivityDelaySec` of the event streams this server hands out (OFREP's default). */
@@ -36,10 +35,29 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
-/** The `eventStreams` text of a bulk answer for a token, announcing the version it was made at. */
-function eventStreamsJson(baseUrl: string, token: string, version: number): string {
-  const url = `${baseUrl}${EVENTS_PATH}?token=${encodeURIComponent(token)}&since=${version}`;
-  return `[{"type":"sse","url":${JSON.stringify(url)},"inactivityDelaySec":${INACTIVITY_DELAY_SEC}}]`;
+/** Most event-stream links kept per set version (one per token and base URL). */
+const MAX_STREAM_LINKS = 4_096;
+const streamLinks = new WeakMap<PreparedSet, Map<string, Piece>>();
+
+/** The `eventStreams` piece of a bulk answer for a token, announcing the version it was made at. */
+function eventStreams(set: PreparedSet, baseUrl: string, token: string): Piece {
+  let links = streamLinks.get(set);
+  if (links === undefined) {
+    links = new Map();
+    streamLinks.set(set, links);
+  }
+  const id = `${baseUrl} ${token}`;
+  let piece = links.get(id);
+  if (piece === undefined) {
+    const url = `${baseUrl}${EVENTS_PATH}?token=${encodeURIComponent(token)}&since=${set.version}`;
+    piece = pieceOf(
+      `[{"type":"sse","url":${JSON.stringify(url)},"inactivityDelaySec":${INACTIVITY_DELAY_SEC}}]`,
+    );
+    // Tokens are many only with widget tokens, which expire: a flood only resets the cache.
+    if (links.size >= MAX_STREAM_LINKS) links.clear();
+    links.set(id, piece);
+  }
+  return piece;
 }
 
 /** Registers the single-flag and bulk evaluation routes on `scope`. */
@@ -83,12 +101,8 @@ export function registerEvaluationRoutes(
       }
       const { prepared: set, list, context: evaluationContext } = await audience(request);
       const pieces = set.evaluate(list, evaluationContext);
-      const streams = eventStreamsJson(
-        baseUrlOf(context, request),
-        bearerTokenOf(request) ?? '',
-        set.version,
-      );
-      const etag = bulkETag(pieces, set.metadata, { hi: murmur3(streams), lo: murmur3(`\u0001${streams}`) });
+      const streams = eventStreams(set, baseUrlOf(context, request), bearerTokenOf(request) ?? '');
+      const etag = bulkETag(pieces, set.metadata, streams);
       reply.header('etag', etag);
       if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
       return reply.type(JSON_TYPE).send(bulkBody(pieces, set.metadata, streams));

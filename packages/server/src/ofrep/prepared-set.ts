@@ -46,7 +46,8 @@ export function resultJson(resolution: FlagResolution): string {
   });
 }
 
-function pieceOf(json: string): Piece {
+/** A piece for `json`, with its digest. */
+export function pieceOf(json: string): Piece {
   const digest = digestOf(json);
   return { json, hi: digest.hi, lo: digest.lo };
 }
@@ -133,16 +134,16 @@ export class PreparedSet {
 }
 
 /**
- * The ETag of a bulk answer made of `pieces`, this set's metadata and `streams` (the digest of
- * the `eventStreams` text): the chain of their digests, in body order.
+ * The ETag of a bulk answer made of `pieces`, this set's metadata and `streams` (the
+ * `eventStreams` text): the chain of their digests, in body order.
  */
-export function bulkETag(pieces: readonly Piece[], metadata: Piece, streams: Digest): string {
-  return chainETag([...pieces, metadata, streams]);
+export function bulkETag(pieces: readonly Piece[], metadata: Piece, streams: Piece): string {
+  return chainETag(pieces, [metadata, streams]);
 }
 
 /** The body of a bulk answer (`bulkEvaluationSuccess`). */
-export function bulkBody(pieces: readonly Piece[], metadata: Piece, streamsJson: string): string {
+export function bulkBody(pieces: readonly Piece[], metadata: Piece, streams: Piece): string {
   let flags = '';
   for (let i = 0; i < pieces.length; i++) flags += i === 0 ? pieces[i]!.json : `,${pieces[i]!.json}`;
-  return `{"flags":[${flags}],"metadata":${metadata.json},"eventStreams":${streamsJson}}`;
+  return `{"flags":[${flags}],"metadata":${metadata.json},"eventStreams":${streams.json}}`;
 }
