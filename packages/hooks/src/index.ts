@@ -1,7 +1,8 @@
 /**
  * `@ensign/hooks`: OpenFeature hooks for exposure analytics and kill-switch logging, tracking
- * sinks, and experiment analysis. Runtime dependencies: none (OpenFeature, OpenTelemetry and
- * ioredis are optional peers, used for types only). Browser code: `@ensign/hooks/browser`.
+ * sinks, experiment analysis, and OpenTelemetry metrics of evaluations, flag sets and pipelines.
+ * Runtime dependencies: none (OpenFeature, OpenTelemetry and ioredis are optional peers, used for
+ * types only). Browser code: `@ensign/hooks/browser`.
  * @packageDocumentation
  */
 export { WebExposureHook, type WebExposureHookOptions } from './browser/web-exposure-hook.js';
@@ -105,6 +106,41 @@ export {
   type MetricsAggregatorOptions,
   type MetricsAggregatorStats,
 } from './metrics/metrics-aggregator.js';
+export {
+  type EvaluationSeries,
+  type EvaluationTimer,
+  type EvaluationTotal,
+  EvaluationTotals,
+  MAX_EVALUATION_SERIES,
+} from './metrics/evaluation-totals.js';
+export {
+  ENSIGN_METRICS,
+  METRIC_ATTRIBUTES,
+  type MetricDefinition,
+  type MetricKind,
+  prometheusLabel,
+  prometheusName,
+} from './telemetry/metric-names.js';
+export {
+  type FlagSetStatus,
+  type FlagSetStatusSource,
+  flagSetPoints,
+  type MetricPoint,
+  pipelinePoints,
+  type PointAttributes,
+  SYNC_STATES,
+} from './telemetry/metric-points.js';
+export {
+  EVALUATION_DURATION_BUCKETS,
+  type InstrumentEvaluationsOptions,
+  type InstrumentFlagSetsOptions,
+  type InstrumentPipelinesOptions,
+  type Instrumentation,
+  instrumentEvaluations,
+  instrumentFlagSets,
+  instrumentPipelines,
+  type MeterOptions,
+} from './telemetry/opentelemetry-metrics.js';
 export type { AuditLog, AuditRecord } from './kill-switch/audit-log.js';
 export {
   type ConfigurationChangedDetails,

@@ -44,7 +44,20 @@ export {
   changeCount,
   flagsChanged,
 } from './sync/flag-set-sync.js';
+export {
+  type FeedEntryCounts,
+  type FlagSetSyncCounters,
+  type FlagSetSyncStatus,
+  RELOAD_CAUSES,
+  type ReloadCause,
+  type SyncState,
+} from './sync/sync-status.js';
 export { TimeoutError, withTimeout } from './sync/timeout.js';
+export {
+  type ActiveKillSwitch,
+  KILL_SWITCH_KINDS,
+  type ProviderStatus,
+} from './provider/provider-status.js';
 export type { BootstrapSource } from './provider/bootstrap.js';
 export type { ProviderTrackingEvent, TrackingSink } from './provider/tracking.js';
 export {

@@ -24,6 +24,10 @@
  * `seen` record (when each flag last served each variant) and `unknown` record (keys evaluated
  * that the set does not hold: typos, deleted or archived flags still called). On the evaluation
  * path that costs one property write.
+ *
+ * The read side, `totals()`: cumulative in-process counts (and, with a timer, durations) of the
+ * evaluations, which OpenTelemetry's observable instruments read (`instrumentEvaluations`)
+ * instead of counting evaluations again. Without a `sink` the aggregator keeps only these.
  */
 import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/core';
 import { boundedTargetingKey } from '../event-bounds.js';
@@ -36,6 +40,7 @@ import {
   toStructuredLogger,
 } from '../logger.js';
 import type { Sink } from '../sinks/sink.js';
+import { EvaluationTotals, MAX_EVALUATION_SERIES } from './evaluation-totals.js';
 import { type LastSeenLimits, lastSeenWrites } from './last-seen.js';
 import { COHORT_METADATA, type CounterSink, metricsNamespace } from './layout.js';
 import { type MetricDelta, SetDelta, type VariantDelta, add, incrementsOf } from './pending.js';
@@ -43,8 +48,16 @@ import { SubjectUnits, type Unit } from './subject-units.js';
 
 /** Options of {@link MetricsAggregator}. */
 export interface MetricsAggregatorOptions {
-  /** Where increments go: a `ServerState` (Redis: a user with `redisMetricsAclRules()`). */
-  sink: CounterSink;
+  /**
+   * Where increments go: a `ServerState` (Redis: a user with `redisMetricsAclRules()`). Without
+   * one nothing is written and only the in-process `totals()` are kept (OpenTelemetry only).
+   */
+  sink?: CounterSink;
+  /**
+   * Most series of `totals()` (distinct provider, set, flag, variant, reason and error); beyond,
+   * counted in one overflow series. @default 2000
+   */
+  maxTotalSeries?: number;
   /** How often the deltas are written. @default 5000 */
   flushIntervalMs?: number;
   /** Length of the time windows of the `w:<start>` records. @default 3600000 (1 hour) */
@@ -156,7 +169,9 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 export class MetricsAggregator implements Sink {
   readonly name = 'MetricsAggregator';
-  private readonly sink: CounterSink;
+  private readonly sink: CounterSink | undefined;
+  private readonly maxTotalSeries: number;
+  private observed: EvaluationTotals | undefined;
   private readonly windowMs: number;
   private readonly windowRetentionMs: number;
   private readonly defaultFlagSet: string;
@@ -187,10 +202,11 @@ export class MetricsAggregator implements Sink {
     internalErrors: 0,
   };
 
-  constructor(options: MetricsAggregatorOptions) {
-    if (typeof options?.sink?.increment !== 'function')
+  constructor(options: MetricsAggregatorOptions = {}) {
+    if (options.sink !== undefined && typeof options.sink.increment !== 'function')
       throw new TypeError('MetricsAggregator: option `sink` must have increment() (a ServerState)');
     this.sink = options.sink;
+    this.maxTotalSeries = positive('maxTotalSeries', options.maxTotalSeries, MAX_EVALUATION_SERIES);
     this.windowMs = positive('windowMs', options.windowMs, METRICS_DEFAULTS.windowMs);
     this.windowRetentionMs = positive(
       'windowRetentionMs',
@@ -227,10 +243,30 @@ export class MetricsAggregator implements Sink {
     if (options.autoFlush !== false) this.timer = unrefInterval(() => void this.flush(), interval);
   }
 
+  /**
+   * The read side: cumulative counts of the evaluations seen from the first call on, for
+   * observable instruments (see `instrumentEvaluations`). The same object on every call.
+   */
+  totals(): EvaluationTotals {
+    this.observed ??= new EvaluationTotals(this.maxTotalSeries);
+    return this.observed;
+  }
+
+  /** The OpenFeature `before` stage: only notes the start time, when evaluations are timed. */
+  before(hookContext: Readonly<HookContext>): void {
+    try {
+      this.observed?.start(hookContext);
+    } catch {
+      this.counts.internalErrors++;
+    }
+  }
+
   /** The OpenFeature `finally` stage: counts the evaluation. Never throws, never does I/O. */
   finally(hookContext: Readonly<HookContext>, details: EvaluationDetails<FlagValue>): void {
     try {
       this.counts.evaluations++;
+      this.observed?.record(hookContext, details);
+      if (this.sink === undefined) return;
       const metadata = (details.flagMetadata ?? {}) as Readonly<Record<string, unknown>>;
       const flagSet = typeof metadata.flagSetId === 'string' ? metadata.flagSetId : this.defaultFlagSet;
       const flagKey = details.flagKey ?? hookContext.flagKey;
@@ -285,6 +321,7 @@ export class MetricsAggregator implements Sink {
   track(event: TrackingEvent): void {
     try {
       this.counts.trackingEvents++;
+      if (this.sink === undefined) return;
       const flagSet = event.flagSetId ?? this.defaultFlagSet;
       const delta = this.setDelta(flagSet);
       const now = this.now();
@@ -371,7 +408,8 @@ export class MetricsAggregator implements Sink {
 
   private async writeOut(): Promise<void> {
     const pending = this.pending;
-    if (pending.size === 0) return;
+    const sink = this.sink;
+    if (pending.size === 0 || sink === undefined) return;
     this.pending = new Map();
     this.counts.flushes++;
     const work: {
@@ -381,7 +419,7 @@ export class MetricsAggregator implements Sink {
       ttlMs?: number;
       maximize?: true;
     }[] = [];
-    const canRaise = typeof this.sink.maximize === 'function';
+    const canRaise = typeof sink.maximize === 'function';
     for (const [flagSet, delta] of pending) {
       const namespace = metricsNamespace(flagSet);
       for (const increment of incrementsOf(delta, this.windowRetentionMs))
@@ -398,8 +436,8 @@ export class MetricsAggregator implements Sink {
         const item = work[next++]!;
         try {
           const options = item.ttlMs === undefined ? undefined : { ttlMs: item.ttlMs };
-          if (item.maximize) await this.sink.maximize!(item.namespace, item.id, item.counters, options);
-          else await this.sink.increment(item.namespace, item.id, item.counters, options);
+          if (item.maximize) await sink.maximize!(item.namespace, item.id, item.counters, options);
+          else await sink.increment(item.namespace, item.id, item.counters, options);
           this.counts.writtenRecords++;
           this.lastFailure = '';
         } catch (error) {

@@ -22,6 +22,7 @@ import { FlagSetSync, flagsChanged } from '../sync/flag-set-sync.js';
 import { withTimeout } from '../sync/timeout.js';
 import { storeAddress } from './address.js';
 import { type BootstrapSource, loadBootstrap } from './bootstrap.js';
+import { type ProviderStatus, activeKillSwitches } from './provider-status.js';
 import type { TrackingSink } from './tracking.js';
 
 /** Default of {@link StoreProviderOptions.flagSet}. */
@@ -143,6 +144,8 @@ export class StoreProvider implements Provider {
   private readonly closeStore: boolean;
   private initializing: Promise<void> | undefined;
   private closed = false;
+  /** Kill switches with no recorded time: when this provider first saw each active. */
+  private readonly killSwitchesSeen = new Map<string, number>();
 
   constructor(options: StoreProviderOptions) {
     if (typeof options?.store?.load !== 'function') {
@@ -195,6 +198,25 @@ export class StoreProvider implements Provider {
   /** The store version being served; -1 while serving the bootstrap document or nothing. */
   get version(): number {
     return this.sync.version;
+  }
+
+  /**
+   * The provider's status, for health checks and metrics (`@ensign/hooks`' `instrumentFlagSets`,
+   * the server's `/readyz` and `/metrics`): the sync's state, served version and flag count,
+   * when the flags last changed, counters of the change feed, and the kill switches in force.
+   * Computed when called (walks the served flags once); nothing is added to evaluations.
+   */
+  syncStatus(now = Date.now()): ProviderStatus {
+    return {
+      ...this.sync.status(),
+      providerName: this.metadata.name,
+      killSwitches: activeKillSwitches(
+        this.sync.flags,
+        (flagKey) => this.sync.changedAtOf(flagKey),
+        this.killSwitchesSeen,
+        now,
+      ),
+    };
   }
 
   /**

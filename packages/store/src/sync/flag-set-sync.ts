@@ -11,6 +11,7 @@ import { type CompiledFlagSet, type FlagSetChanges, type FlagSetDocument, diffFl
 import type { Logger } from '@openfeature/server-sdk';
 import type { AuditEntry, FlagSetSnapshot, FlagStore, Subscription } from '../flag-store.js';
 import { IncrementalCompiler } from './compile.js';
+import { type FlagSetSyncStatus, type ReloadCause, SyncCounters, type SyncState } from './sync-status.js';
 import { withTimeout } from './timeout.js';
 
 /** Where the flags being served came from. */
@@ -46,7 +47,7 @@ export interface FlagSetSyncOptions {
   listener: FlagSetSyncListener;
 }
 
-type State = 'idle' | 'syncing' | 'live' | 'stale' | 'closed';
+type State = SyncState;
 
 const NO_CHANGES: FlagSetChanges = Object.freeze({ added: [], removed: [], changed: [] }) as FlagSetChanges;
 
@@ -103,7 +104,7 @@ export class FlagSetSync {
   private generation = 0;
   private reloading: Promise<void> | undefined;
   /** A reload was asked for while one ran: run once more (it may predate what asked). */
-  private reloadAgain: { force: boolean } | undefined;
+  private reloadAgain: { force: boolean; cause: ReloadCause } | undefined;
   private checking: Promise<void> | undefined;
   private timers: ReturnType<typeof setInterval>[] = [];
   /** Pending waits (retry backoff, catch-up grace), ended at once by `close`. */
@@ -119,6 +120,14 @@ export class FlagSetSync {
   private readonly compiler: IncrementalCompiler;
   /** Set-level problems (not tied to a flag) already logged. */
   private readonly warnedIssues = new Set<string>();
+  /** What the sync did, for telemetry; updated on transitions only, never per evaluation. */
+  private readonly counters = new SyncCounters();
+  /** When the served flags last changed (ms since the epoch). */
+  private lastChangeAt: number | undefined;
+  /** When the sync last went stale (ms since the epoch); `undefined` while not stale. */
+  private staleSince: number | undefined;
+  /** The audit time of the last applied entry per flag, for how long a switch has been off. */
+  private readonly changedAt = new Map<string, string>();
 
   constructor(private readonly options: FlagSetSyncOptions) {
     this.compiler = new IncrementalCompiler(options.flagSet);
@@ -127,6 +136,29 @@ export class FlagSetSync {
   /** True while following the store (not stale, not closed). */
   get live(): boolean {
     return this.state === 'live';
+  }
+
+  /**
+   * What the sync is doing and has done (a copy): state, served version and flag count, when
+   * the served flags last changed, and counters of entries, reloads and interruptions. Cheap:
+   * for health checks and metrics, read as often as they like.
+   */
+  status(): FlagSetSyncStatus {
+    return {
+      flagSet: this.options.flagSet,
+      state: this.state,
+      source: this.source,
+      version: this.version,
+      flagCount: this.flags?.size ?? 0,
+      lastChangeAt: this.lastChangeAt,
+      staleSince: this.staleSince,
+      counters: this.counters.snapshot(),
+    };
+  }
+
+  /** The audit time (ISO-8601) of the last entry this sync applied to `flagKey`, if it applied one. */
+  changedAtOf(flagKey: string): string | undefined {
+    return this.changedAt.get(flagKey);
   }
 
   /** Serves a document until the store can be read (the `bootstrap` option). */
@@ -203,7 +235,10 @@ export class FlagSetSync {
     if (this.closed) return;
     this.state = 'live';
     this.every(this.options.resyncIntervalMs, () => void this.check());
-    this.every(this.options.verifyIntervalMs, () => void this.reload({ force: true }).catch(() => {}));
+    this.every(
+      this.options.verifyIntervalMs,
+      () => void this.reload({ force: true, cause: 'verify' }).catch(() => {}),
+    );
     // The first snapshot replaces a bootstrap document: announce what it changed.
     this.notify();
     if (this.feedDown) this.markStale('change feed interrupted');
@@ -255,21 +290,27 @@ export class FlagSetSync {
     if (this.closed || entry.flagSet !== this.options.flagSet) return;
     if (this.reloading) {
       this.droppedDuringReload = true;
+      this.counters.entries.dropped++;
       return;
     }
     if (!this.inStep) {
-      void this.reload({ force: true });
+      this.counters.entries.dropped++;
+      void this.reload({ force: true, cause: 'not-in-step' });
       return;
     }
     // Already in the served content: a snapshot's position may lie before the entry of its version
     // (a set last written by the previous release records none), so the feed can repeat a few.
     // A store that went back (restarted empty) is caught by the version check and on resume.
-    if (entry.version <= this.storeVersion) return;
+    if (entry.version <= this.storeVersion) {
+      this.counters.entries.duplicate++;
+      return;
+    }
     if (entry.version !== this.storeVersion + 1) {
+      this.counters.entries.gap++;
       this.options.logger.debug(
         `flag set "${this.options.flagSet}": versions ${this.storeVersion + 1}..${entry.version - 1} are not in the log (trimmed?); reloading`,
       );
-      void this.reload({ force: false });
+      void this.reload({ force: false, cause: 'gap' });
       return;
     }
     let next: CompiledFlagSet;
@@ -286,11 +327,14 @@ export class FlagSetSync {
         `flag set "${this.options.flagSet}": cannot apply log entry ${entry.id}:`,
         error,
       );
-      void this.reload({ force: true });
+      this.counters.entries.rejected++;
+      void this.reload({ force: true, cause: 'rejected-entry' });
       return;
     }
     this.warnIssues(this.flags, next, 'store');
     this.install(next, entry.version, 'store');
+    this.counters.entries.applied++;
+    if (entry.flagKey !== undefined) this.changedAt.set(entry.flagKey, entry.at);
     this.storeVersion = entry.version;
     this.position = entry.id;
     this.scheduleNotify();
@@ -302,11 +346,15 @@ export class FlagSetSync {
    * sync stale; the one that succeeds recovers it. `force` compares content even when the version
    * is unchanged (after a reconnect, and on the periodic content check).
    */
-  private reload(mode: { force: boolean }): Promise<void> {
+  private reload(mode: { force: boolean; cause: ReloadCause }): Promise<void> {
     if (this.reloading) {
-      this.reloadAgain = { force: mode.force || (this.reloadAgain?.force ?? false) };
+      this.reloadAgain = {
+        force: mode.force || (this.reloadAgain?.force ?? false),
+        cause: this.reloadAgain?.cause ?? mode.cause,
+      };
       return this.reloading;
     }
+    this.counters.reload(mode.cause);
     this.reloading = this.runReload(mode).finally(() => {
       this.reloading = undefined;
       const again = this.reloadAgain;
@@ -317,7 +365,7 @@ export class FlagSetSync {
     return this.reloading;
   }
 
-  private async runReload(mode: { force: boolean }): Promise<void> {
+  private async runReload(mode: { force: boolean; cause: ReloadCause }): Promise<void> {
     let delayMs = 50;
     for (;;) {
       if (this.closed) return;
@@ -341,6 +389,7 @@ export class FlagSetSync {
         return;
       } catch (error) {
         if (this.closed) return;
+        this.counters.reloadFailures++;
         this.markStale(`flag store unreachable: ${describeError(error)}`);
         this.options.logger.debug(`flag set "${this.options.flagSet}": reload failed, retrying:`, error);
         await this.sleep(delayMs);
@@ -382,6 +431,7 @@ export class FlagSetSync {
     const sameVersion = this.inStep && snapshot.version === this.storeVersion;
     const changes = this.install(next, snapshot.version, 'store');
     if (sameVersion && changeCount(changes) > 0) {
+      this.counters.handEdits++;
       this.options.logger.warn(
         `flag set "${this.options.flagSet}" changed at version ${snapshot.version} without a write through the store ` +
           `(edited by hand?): ${flagsChanged(changes).join(', ')}; serving what is stored`,
@@ -427,6 +477,8 @@ export class FlagSetSync {
 
   private install(next: CompiledFlagSet, version: number, source: FlagSource): FlagSetChanges {
     const changes = this.flags ? diffFlagSets(this.flags, next) : NO_CHANGES;
+    if (this.flags === undefined || version !== this.version || changeCount(changes) > 0)
+      this.lastChangeAt = Date.now();
     this.flags = next;
     this.version = version;
     this.source = source;
@@ -474,13 +526,15 @@ export class FlagSetSync {
       );
     } catch (error) {
       this.checkFailing = true;
+      this.counters.checkFailures++;
       this.markStale(`flag store unreachable: ${describeError(error)}`);
       return;
     }
     this.checkFailing = false;
+    this.counters.checks++;
     if (this.closed) return;
     if (version < this.storeVersion) {
-      await this.reload({ force: true });
+      await this.reload({ force: true, cause: 'store-went-back' });
     } else if (version > this.storeVersion) {
       // The feed normally delivers within milliseconds; give it the catch-up bound, then reload.
       await this.sleep(this.options.requestTimeoutMs);
@@ -488,15 +542,16 @@ export class FlagSetSync {
         this.options.logger.debug(
           `flag set "${this.options.flagSet}": version ${version} in the store, ${this.storeVersion} applied; reloading`,
         );
-        await this.reload({ force: false });
+        await this.reload({ force: false, cause: 'feed-behind' });
       }
     } else if (this.state === 'stale') {
-      await this.reload({ force: true });
+      await this.reload({ force: true, cause: 'recovery' });
     }
     this.maybeRecover();
   }
 
   private onFeedInterrupted(error?: Error): void {
+    if (!this.feedDown) this.counters.interruptions++;
     this.feedDown = true;
     this.markStale(`change feed interrupted${error ? ` (${error.message})` : ''}`);
   }
@@ -504,12 +559,15 @@ export class FlagSetSync {
   /** The feed reads again: the store may have restarted empty meanwhile, so compare content. */
   private onFeedResumed(): void {
     this.feedDown = false;
-    if (this.state === 'stale' || this.state === 'live') void this.reload({ force: true });
+    if (this.state === 'stale' || this.state === 'live')
+      void this.reload({ force: true, cause: 'feed-resumed' });
   }
 
   private markStale(message: string): void {
     if (this.state !== 'live') return;
     this.state = 'stale';
+    this.staleSince = Date.now();
+    this.counters.staleEpisodes++;
     this.options.logger.error(`flag set "${this.options.flagSet}": ${message}; serving the last good flags`);
     this.options.listener.stale(message);
   }
@@ -518,6 +576,7 @@ export class FlagSetSync {
   private maybeRecover(): void {
     if (this.state !== 'stale' || this.feedDown || this.checkFailing || this.reloading) return;
     this.state = 'live';
+    this.staleSince = undefined;
     this.options.logger.info(`flag set "${this.options.flagSet}": back in step at version ${this.version}`);
     this.options.listener.recovered(this.takeUnannounced());
   }
