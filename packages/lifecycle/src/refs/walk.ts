@@ -1,6 +1,6 @@
 /**
  * Walking a source tree as git sees it: `.gitignore` files at every level (and
- * `.git/info/exclude`), extra ignore patterns, never `.git` or `node_modules` and never a
+ * `.git/info/exclude`), the caller's ignore patterns, never `.git` or `node_modules` and never a
  * symbolic link (a link can leave the tree or loop). Synchronous on purpose: for many small files
  * a plain loop of `readdirSync` is faster than promise scheduling, and a scan has nothing else to
  * do meanwhile.
@@ -50,8 +50,8 @@ export function walkFiles(
     const exclude = readText(join(root, '.git', 'info', 'exclude'));
     if (exclude !== undefined) rootRules.push(...parseIgnore(exclude, ''));
   }
-  if (options.ignore !== undefined && options.ignore.length > 0)
-    rootRules.push(...parseIgnore(options.ignore.join('\n'), ''));
+  // The caller's own patterns win over every ignore file: a `!` there cannot bring back what they leave out.
+  const extra = parseIgnore((options.ignore ?? []).join('\n'), '');
   const visit = (relative: string, absolute: string, inherited: readonly IgnoreRule[]) => {
     let entries: Dirent[];
     try {
@@ -72,7 +72,10 @@ export function walkFiles(
       if (!directory && !entry.isFile()) continue;
       if (directory && NEVER.has(entry.name)) continue;
       const path = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (rules.length > 0 && isIgnored(rules, path, directory)) {
+      if (
+        (rules.length > 0 && isIgnored(rules, path, directory)) ||
+        (extra.length > 0 && isIgnored(extra, path, directory))
+      ) {
         stats.ignored++;
         continue;
       }
