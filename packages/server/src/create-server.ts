@@ -15,12 +15,13 @@ import type { ServerContext } from './context.js';
 import { FlagSetRegistry } from './flag-sets/registry.js';
 import { registerHealthRoutes } from './http/health.js';
 import { registerProblemHandler } from './http/problem.js';
+import { type LifecycleServerOptions, startLifecycle } from './lifecycle/index.js';
 import { registerOfrepRoutes } from './ofrep/index.js';
 import { type RolloutsOptions, startRollouts } from './rollouts/index.js';
 import { MemoryServerState } from './state/memory-state.js';
 import type { ServerState } from './state/server-state.js';
 import { startWebhooks } from './webhooks/index.js';
-import type { WebhookOptions } from './webhooks/options.js';
+import { type WebhookOptions, resolveWebhookOptions } from './webhooks/options.js';
 
 /** Default of {@link ServerOptions.bodyLimit}: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1_048_576;
@@ -68,6 +69,12 @@ export interface ServerOptions {
    * also runs the leased rollout controller in this instance (`ensign serve` does). @default {}
    */
   rollouts?: RolloutsOptions;
+  /**
+   * The flag lifecycle: its routes (report, archive, code scans, manifest) are always served;
+   * `policy` sets lifetimes by kind, `weeklyReport: true` also sends each set's report to its
+   * `lifecycle.report` webhooks every week from this instance (`ensign serve` does). @default {}
+   */
+  lifecycle?: LifecycleServerOptions;
 }
 
 /** A created server. */
@@ -151,6 +158,12 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     typeof options.webhooks === 'object' ? options.webhooks : { dispatch: options.webhooks ?? true },
   );
   const rollouts = await startRollouts(app, context, options.rollouts);
+  const lifecycle = await startLifecycle(
+    app,
+    context,
+    options.lifecycle ?? {},
+    resolveWebhookOptions(typeof options.webhooks === 'object' ? options.webhooks : {}),
+  );
   app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () =>
     app.swagger(),
   );
@@ -163,6 +176,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
       return app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });
     },
     async close() {
+      await lifecycle.stop();
       await rollouts.stop();
       await webhooks.stop();
       await app.close();

@@ -47,6 +47,16 @@ export { type RouteAccess, routeAccess } from './auth/authenticate.js';
 export { FLAG_SETS, type FlagSetRecord, KnownFlagSets } from './flag-sets/known-sets.js';
 export type { Rollouts, RolloutsOptions } from './rollouts/index.js';
 export {
+  LIFECYCLE_REPORT_EVENT,
+  type Lifecycle,
+  type LifecycleReportPayload,
+  type LifecycleServerOptions,
+  WEEKLY_REPORT_DEFAULTS,
+  type WeeklyReportOptions,
+  WeeklyReporter,
+  weeklySlotOf,
+} from './lifecycle/index.js';
+export {
   type EmbeddedBackends,
   type EmbeddedBackendsOptions,
   openEmbeddedBackends,

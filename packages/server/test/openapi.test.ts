@@ -457,6 +457,29 @@ describe('the served OpenAPI document', () => {
       { set: P, key: 'oa-rollout' },
       { token: t.tokens.viewer, query: '?metric=purchase' },
     );
+    // The lifecycle (`src/lifecycle/`): report, code scans, sending the report, manifest, archive.
+    const L = '/api/v1/flag-sets/{set}';
+    await call('GET', `${L}/lifecycle`, { set: P }, { token: t.tokens.viewer });
+    await call('GET', `${L}/lifecycle/code-references`, { set: P }, { token: t.tokens.viewer });
+    await call(
+      'PUT',
+      `${L}/lifecycle/code-references`,
+      { set: P },
+      asAdmin({ body: { flags: { 'oa-rollout': 1 } } }),
+    );
+    await call('GET', `${L}/lifecycle/code-references`, { set: P }, { token: t.tokens.viewer });
+    await call('POST', `${L}/lifecycle/notify`, { set: P }, asAdmin({ body: {} }));
+    await call('GET', `${L}/openfeature/v0/manifest`, { set: P }, { token: t.tokens.viewer });
+    const archived = { set: P, key: 'oa-rollout' };
+    await call(
+      'POST',
+      `${F}/archive`,
+      archived,
+      asAdmin({ body: { reason: 'done' }, headers: { 'if-match': '*' } }),
+    );
+    await call('GET', `${L}/archive`, { set: P }, { token: t.tokens.viewer });
+    await call('POST', `${F}/unarchive`, archived, asAdmin({ body: {}, headers: { 'if-none-match': '*' } }));
+    await call('POST', `${F}/unarchive`, archived, asAdmin({ body: {}, headers: { 'if-none-match': '*' } }));
 
     expect(problems).toEqual([]);
     // Every admin operation answered at least one success that was checked.

@@ -15,6 +15,8 @@ export const WEBHOOK_EVENTS = [
   'flag.restored',
   'flagset.replaced',
   'flagset.reverted',
+  // Not from the audit log: the weekly lifecycle report (`src/lifecycle/`), to subscribers that ask.
+  'lifecycle.report',
 ] as const;
 
 /** What happened, as a webhook names it. */
@@ -113,6 +115,10 @@ export function summaryOf(entry: AuditEntry, event: WebhookEvent): string {
       break;
     case 'flag.updated':
       what = `${flagName(entry)} changed`;
+      break;
+    case 'lifecycle.report':
+      // Never an audit entry's event; the report has its own text (`src/lifecycle/`).
+      what = `lifecycle report of flag set ${entry.flagSet}`;
       break;
     case 'flagset.replaced':
     case 'flagset.reverted': {
