@@ -13,7 +13,7 @@ import { type Client, OpenFeature } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';
 import { BookingRepository } from './bookings.js';
 import { FLAG_SET } from './flag-keys.js';
-import { createFitnessServer } from './server.js';
+import { type LiveFlagsOptions, createFitnessServer } from './server.js';
 import { widgetHtmlLoader } from './widget-html.js';
 
 /** The sample flag set the store is seeded with when it holds none. */
@@ -57,6 +57,13 @@ export interface FitnessAppOptions {
    * @default {} (no overrides, so tests and embedders are not affected by the shell they run in)
    */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Let open widgets follow flag changes from an Ensign server on the same flags (OFREP event
+   * stream): `list_bookings` then hands the widget a short-lived widget token, and the widget
+   * resource declares the server's origin in its CSP.
+   * @default undefined: widgets change flags with the next tool result only
+   */
+  live?: LiveFlagsOptions;
 }
 
 /** A running app: what the HTTP server and the tests need. */
@@ -173,7 +180,7 @@ export async function startFitnessApp(options: FitnessAppOptions = {}): Promise<
       bookings,
       killSwitches,
       exposures,
-      createServer: () => createFitnessServer({ flags, bookings, widgetHtml }),
+      createServer: () => createFitnessServer({ flags, bookings, widgetHtml, live: options.live }),
       close: async () => {
         detachKillSwitches();
         await killSwitches.idle();

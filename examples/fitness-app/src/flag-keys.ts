@@ -28,6 +28,12 @@ export const WIDGET_FLAGS = {
   [CANCEL_BOOKING]: false,
 } as const satisfies WidgetFlagDefaults;
 
+/**
+ * The app-only tool (hidden from the model) the widget calls through the host to refresh its
+ * flags: to renew a refused widget token, and on hosts that block the widget's connections.
+ */
+export const REFRESH_TOOL = 'refresh_widget_flags';
+
 /** The layouts the widget knows; anything else falls back to `list`. */
 export const LAYOUTS = ['list', 'cards', 'calendar'] as const;
 /** One of {@link LAYOUTS}. */

@@ -7,8 +7,15 @@
  * `_meta.ui.resourceUri` template, `ui/initialize` handshake and `ui/notifications/tool-result`
  * over `postMessage`). Demo controls flip flags in the store.
  *
- * The frame is same-origin so the page can set `window.openai` in it; ChatGPT isolates widgets on
- * their own origin.
+ * As hosts do, it builds the frame's Content-Security-Policy from the resource's declarations
+ * (`openai/widgetCSP.connect_domains`, or `ui.csp.connectDomains` for MCP Apps): the widget may
+ * connect to the origins the app declared and nowhere else. `?connect=none` plays a stricter host
+ * that grants no connections at all. As ChatGPT, the page shows `toolResponseMetadata` with the
+ * widget token shortened.
+ *
+ * In ChatGPT mode the frame is same-origin so the page can set `window.openai` in it (ChatGPT
+ * isolates widgets on their own origin); in MCP Apps mode it is sandboxed (`allow-scripts`, an
+ * opaque origin), as MCP Apps hosts run views, and talks to the page by `postMessage` only.
  */
 
 /** The host page's HTML. `mcpPath` and `controlsPath` are where this server mounts them. */
@@ -158,8 +165,16 @@ pre { white-space: pre-wrap; word-break: break-word; font-size: 12px; background
     template = contents[0].text;
     widgetWindow = undefined;
     appReady = false;
+    const declared = hostKind() === 'openai'
+      ? ((contents[0]._meta || {})['openai/widgetCSP'] || {}).connect_domains
+      : (((contents[0]._meta || {}).ui || {}).csp || {}).connectDomains;
+    const granted = new URLSearchParams(location.search).get('connect') === 'none' ? [] : (declared || []);
+    const csp = '<meta http-equiv="Content-Security-Policy" content="connect-src ' +
+      (granted.length ? granted.join(' ') : "'none'") + '">';
     const bootstrap = hostKind() === 'openai' ? '<script>window.openai = parent.ensignHost.bridgeFor(window);<\\/script>' : '';
-    $('widget').srcdoc = template.replace('<head>', '<head>' + bootstrap);
+    if (hostKind() === 'openai') $('widget').removeAttribute('sandbox');
+    else $('widget').setAttribute('sandbox', 'allow-scripts');
+    $('widget').srcdoc = template.replace('<head>', '<head>' + csp + bootstrap);
   }
   $('host-kind').addEventListener('change', () => { template = undefined; lastResult = undefined; $('widget').srcdoc = ''; });
 
@@ -167,7 +182,9 @@ pre { white-space: pre-wrap; word-break: break-word; font-size: 12px; background
     try {
       const result = await callTool('list_bookings', {});
       $('assistant').textContent = (result.content || []).map((c) => c.text).join('\\n');
-      $('meta').textContent = JSON.stringify(result._meta || null, null, 2);
+      // The widget token is a credential: shown shortened, as a host's devtools would not print it either.
+      $('meta').textContent = JSON.stringify(result._meta || null,
+        (key, value) => key === 'token' && typeof value === 'string' ? value.slice(0, 10) + '…' : value, 2);
       if (!template) await loadWidget();
       if (hostKind() === 'openai') {
         setGlobals({ toolInput: {}, toolOutput: result.structuredContent || null, toolResponseMetadata: result._meta || null });

@@ -1,12 +1,15 @@
 /**
  * Runs the example app: `PORT` (default 3000), `HOST` (default 127.0.0.1), `REDIS_URL` to keep
- * the flags in Redis instead of in process, and `FEATURE_FLAGS_OVERRIDE` /
- * `FEATURE_FLAGS_OVERRIDE_FILE` to force flags locally. Prints where to look.
+ * the flags in Redis instead of in process, `FEATURE_FLAGS_OVERRIDE` /
+ * `FEATURE_FLAGS_OVERRIDE_FILE` to force flags locally, and `ENSIGN_OFREP_URL` (with
+ * `ENSIGN_WIDGET_SECRET`) to let open widgets follow flag changes from an Ensign server. Prints
+ * where to look.
  */
 import { pathToFileURL } from 'node:url';
 import type { FlagStore } from '@ensign/store';
 import { startFitnessApp } from './app.js';
 import { listenFitnessHttp } from './http-server.js';
+import type { LiveFlagsOptions } from './server.js';
 
 /** Options of {@link main}. */
 export interface FitnessMainOptions {
@@ -15,6 +18,25 @@ export interface FitnessMainOptions {
    * same flags); the app does not close it.
    */
   store?: FlagStore;
+}
+
+/**
+ * The widget-token secret of the demo (`npm start` gives the Ensign server the same one). It is
+ * in the source, so it protects nothing: a deployment sets `ENSIGN_WIDGET_SECRET` from a secret
+ * store, on the app and on the server.
+ */
+export const DEMO_WIDGET_SECRET = 'fitness-demo-widget-secret-do-not-deploy';
+
+/** Live refresh from `ENSIGN_OFREP_URL` and `ENSIGN_WIDGET_SECRET` (the demo's when unset). */
+export function liveFromEnv(env: NodeJS.ProcessEnv): LiveFlagsOptions | undefined {
+  const url = env.ENSIGN_OFREP_URL || undefined;
+  if (url === undefined) return undefined;
+  const ttl = env.ENSIGN_WIDGET_TOKEN_TTL_SECONDS;
+  return {
+    url,
+    widgetSecret: env.ENSIGN_WIDGET_SECRET || DEMO_WIDGET_SECRET,
+    ...(ttl && { tokenTtlSeconds: Number(ttl) }),
+  };
 }
 
 /** The running app, as `main` leaves it. */
@@ -35,7 +57,13 @@ export async function main(
     throw new RangeError(`PORT must be a port number, got "${env.PORT}"`);
   }
   const redisUrl = env.REDIS_URL || undefined;
-  const app = await startFitnessApp({ redisUrl, env, ...(options.store && { store: options.store }) });
+  const live = liveFromEnv(env);
+  const app = await startFitnessApp({
+    redisUrl,
+    env,
+    ...(options.store && { store: options.store }),
+    ...(live && { live }),
+  });
   const http = await listenFitnessHttp({ app, port, host: env.HOST || '127.0.0.1' }).catch(
     async (error: unknown) => {
       await app.close();
@@ -49,6 +77,7 @@ export async function main(
   console.log(`Fitness app (example ChatGPT app) running, flags in ${where}.`);
   console.log(`  Widget in a simulated ChatGPT host: ${http.url}/`);
   console.log(`  MCP endpoint (Streamable HTTP):     ${http.url}/mcp`);
+  if (live) console.log(`  Open widgets follow flag changes:   ${live.url}/ofrep/v1 (event stream)`);
   console.log('  Stop with Ctrl+C.');
   // One stop, however many callers (a signal and the demo): each waits for the same one.
   let stopped: Promise<void> | undefined;

@@ -3,7 +3,10 @@
  * handler, for the calling user, on every call: ChatGPT freezes the tool list when the app is
  * connected, so hiding a tool per user or per rollout would not work there.
  */
+import { mintWidgetToken } from '@ensign/server/widget-token';
 import {
+  type AttachWidgetFlagsOptions,
+  type WidgetFlagsPayload,
   attachWidgetFlags,
   contextFromMcpRequest,
   evaluateWidgetFlags,
@@ -13,7 +16,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Client, EvaluationContext } from '@openfeature/server-sdk';
 import { z } from 'zod';
 import type { Booking, BookingRepository } from './bookings.js';
-import { BOOKINGS_ENABLED, CANCEL_BOOKING, WIDGET_FLAGS } from './flag-keys.js';
+import { BOOKINGS_ENABLED, CANCEL_BOOKING, FLAG_SET, REFRESH_TOOL, WIDGET_FLAGS } from './flag-keys.js';
 
 /** The widget's resource URI, referenced by `list_bookings` through `openai/outputTemplate`. */
 export const WIDGET_URI = 'ui://fitness/bookings.html';
@@ -37,6 +40,22 @@ export const CANCEL_NOT_AVAILABLE_MESSAGE =
 /** Used as the bookings owner when the request names no user (no subject, session or auth). */
 const ANONYMOUS_USER = 'anonymous';
 
+/**
+ * Live refresh of open widgets: the Ensign server whose OFREP endpoint widgets may refresh their
+ * flags from, and the secret widget tokens are sealed with (the server's `widgetSecret`).
+ */
+export interface LiveFlagsOptions {
+  /** The Ensign server as the widget reaches it, e.g. `https://flags.example.com`. */
+  url: string;
+  /** The server's `widgetSecret` (at least 32 characters): from a secret store, never in code. */
+  widgetSecret: string;
+  /**
+   * Lifetime of a widget token; the widget renews it through `refresh_widget_flags` when refused.
+   * @default 300
+   */
+  tokenTtlSeconds?: number;
+}
+
 /** What {@link createFitnessServer} needs. */
 export interface FitnessServerOptions {
   /** The OpenFeature client every flag is evaluated through (so hooks run). */
@@ -45,6 +64,8 @@ export interface FitnessServerOptions {
   bookings: BookingRepository;
   /** The widget's HTML, read when a host fetches the `ui://` resource. */
   widgetHtml: () => Promise<string>;
+  /** Let open widgets follow flag changes from the Ensign server. @default undefined: tool results only */
+  live?: LiveFlagsOptions | undefined;
 }
 
 /** What `list_bookings` returns as `structuredContent` (the widget's `toolOutput`). */
@@ -80,12 +101,35 @@ function summarize(bookings: readonly Booking[]): string {
 }
 
 /**
+ * The live section of a tool result: a widget token for exactly the flags of `payload` and the
+ * context they were evaluated with, sealed (the widget cannot read or change the context).
+ */
+function liveSection(
+  live: LiveFlagsOptions | undefined,
+  payload: WidgetFlagsPayload,
+  context: EvaluationContext,
+): AttachWidgetFlagsOptions {
+  if (!live) return {};
+  const token = mintWidgetToken({
+    secret: live.widgetSecret,
+    flagSet: FLAG_SET,
+    flags: Object.keys(payload.flags),
+    context,
+    ...(live.tokenTtlSeconds !== undefined && { ttlSeconds: live.tokenTtlSeconds }),
+  });
+  return { live: { url: live.url, token } };
+}
+
+/**
  * Builds the fitness-booking MCP server. One instance per connection (or per HTTP request in
  * stateless mode); the flags client and bookings are shared.
  */
 export function createFitnessServer(options: FitnessServerOptions): McpServer {
-  const { flags, bookings } = options;
+  const { flags, bookings, live } = options;
   const server = new McpServer({ name: 'ensign-fitness', version: '0.1.0' });
+  // The widget connects to the Ensign server's origin (OFREP) when live refresh is on, and to
+  // nothing else: hosts build the frame's CSP from these declarations.
+  const connectDomains = live ? [new URL(live.url).origin] : [];
 
   const widgetDescription = 'Shows the user’s upcoming fitness class bookings.';
   server.registerResource(
@@ -101,8 +145,8 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
           _meta: {
             'openai/widgetDescription': widgetDescription,
             'openai/widgetPrefersBorder': true,
-            // Script and styles are inline and the widget fetches nothing: no domains to allow.
-            'openai/widgetCSP': { connect_domains: [], resource_domains: [] },
+            // Script and styles are inline; the only origin it fetches from is the OFREP server's.
+            'openai/widgetCSP': { connect_domains: connectDomains, resource_domains: [] },
           },
         },
       ],
@@ -118,7 +162,7 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
           uri: uri.href,
           mimeType: MCP_APP_MIME_TYPE,
           text: await options.widgetHtml(),
-          _meta: { ui: { prefersBorder: true, csp: { connectDomains: [], resourceDomains: [] } } },
+          _meta: { ui: { prefersBorder: true, csp: { connectDomains, resourceDomains: [] } } },
         },
       ],
     }),
@@ -148,6 +192,32 @@ export function createFitnessServer(options: FitnessServerOptions): McpServer {
       return attachWidgetFlags(
         { content: text(summarize(list)), structuredContent: { ...structuredContent } },
         payload,
+        liveSection(live, payload, context),
+      );
+    },
+  );
+
+  // App-only (hidden from the model): the widget calls it through the host to renew a refused
+  // widget token, and, on hosts that do not let widgets connect out, to refresh its flags.
+  server.registerTool(
+    REFRESH_TOOL,
+    {
+      title: 'Refresh the bookings widget’s flags',
+      description: 'Called by the bookings widget itself to refresh its feature flags. Not for the model.',
+      annotations: { readOnlyHint: true },
+      _meta: {
+        ui: { visibility: ['app'] },
+        'openai/visibility': 'private',
+        'openai/widgetAccessible': true,
+      },
+    },
+    async (extra) => {
+      const context = contextFromMcpRequest(extra);
+      const payload = await evaluateWidgetFlags(flags, WIDGET_FLAGS, context);
+      return attachWidgetFlags(
+        { content: text('Widget flags refreshed.'), structuredContent: {} },
+        payload,
+        liveSection(live, payload, context),
       );
     },
   );

@@ -8,7 +8,7 @@ import { ProviderEvents } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FitnessApp, readSampleFlags, startFitnessApp } from '../src/app.js';
 import { applyDemoChange, readDemoFlags } from '../src/demo-controls.js';
-import { BOOKING_LAYOUT, CANCEL_BOOKING, FLAG_SET, WIDGET_FLAGS } from '../src/flag-keys.js';
+import { BOOKING_LAYOUT, CANCEL_BOOKING, FLAG_SET, REFRESH_TOOL, WIDGET_FLAGS } from '../src/flag-keys.js';
 import {
   CANCEL_NOT_AVAILABLE_MESSAGE,
   MAINTENANCE_MESSAGE,
@@ -42,7 +42,13 @@ describe('fitness app over MCP (memory store)', () => {
 
   it('lists both tools, whatever the user, with the widget template on list_bookings', async () => {
     const { tools } = await mcp.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['cancel_booking', 'list_bookings']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['cancel_booking', 'list_bookings', REFRESH_TOOL]);
+    // The refresh tool is for the widget only: hidden from the model on both host contracts.
+    expect(tools.find((tool) => tool.name === REFRESH_TOOL)?._meta).toEqual({
+      ui: { visibility: ['app'] },
+      'openai/visibility': 'private',
+      'openai/widgetAccessible': true,
+    });
     const list = tools.find((tool) => tool.name === 'list_bookings');
     expect(list?._meta?.['openai/outputTemplate']).toBe(WIDGET_URI);
     expect(list?._meta?.ui).toEqual({ resourceUri: MCP_APP_URI });

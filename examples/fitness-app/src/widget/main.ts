@@ -2,13 +2,22 @@
  * The widget's script (runs in the host's iframe). Data comes from the tool result's
  * `structuredContent` (ChatGPT's `window.openai.toolOutput`, or the MCP Apps tool-result message);
  * flags come from the tool result's `_meta` through Ensign's web provider, read with the ordinary
- * OpenFeature web SDK. Re-renders when the host delivers a new tool result and when the flags
- * change (`PROVIDER_CONFIGURATION_CHANGED`).
+ * OpenFeature web SDK, and, while the widget stays open, from the Ensign server's OFREP event
+ * stream (`LiveRefresh`), so a kill switch reaches it without a new tool call. Re-renders when the
+ * host delivers a new tool result and when the flags change (`PROVIDER_CONFIGURATION_CHANGED`).
  */
+import { LiveRefresh, type LiveRefreshStatus } from '@ensign/widget-provider/live';
 import { WidgetFlagProvider } from '@ensign/widget-provider/widget';
 import { OpenFeature, ProviderEvents } from '@openfeature/web-sdk';
 import type { Booking } from '../bookings.js';
-import { BOOKING_LAYOUT, CANCEL_BOOKING, LAYOUTS, type Layout, WIDGET_FLAGS } from '../flag-keys.js';
+import {
+  BOOKING_LAYOUT,
+  CANCEL_BOOKING,
+  LAYOUTS,
+  type Layout,
+  REFRESH_TOOL,
+  WIDGET_FLAGS,
+} from '../flag-keys.js';
 import { connectHost } from './host-bridge.js';
 import { renderWidget } from './render.js';
 
@@ -22,6 +31,18 @@ const provider = new WidgetFlagProvider({ persistToWidgetState: true });
 OpenFeature.setProvider(provider);
 const flags = OpenFeature.getClient();
 const host = connectHost();
+// Opt in to live refresh (a second entry, loaded only by widgets that want it). The app-only
+// refresh tool renews a refused token, and stands in for the stream where the host blocks it.
+const live = new LiveRefresh(provider, { refreshTool: () => host.callTool(REFRESH_TOOL, {}) });
+
+const LIVE_EXPLANATIONS: Readonly<Record<LiveRefreshStatus, string>> = {
+  off: 'from the tool result',
+  connecting: 'from the tool result, connecting for live changes',
+  live: 'live (OFREP event stream)',
+  retrying: 'last received; reconnecting',
+  unauthorized: 'last received; live refresh refused (token expired or revoked)',
+  blocked: 'from the tool result (this host does not let the widget connect out)',
+};
 
 const pending = new Set<string>();
 /** Cancelled since the last tool result, hidden until the host delivers a fresh list. */
@@ -97,6 +118,8 @@ function render(): void {
       ...cancelState(),
       pending,
       status,
+      liveStatus: live.status,
+      liveExplanation: `Flags: ${LIVE_EXPLANATIONS[live.status]}`,
     },
     (id) => void cancel(id),
   );
@@ -104,6 +127,7 @@ function render(): void {
 
 flags.addHandler(ProviderEvents.Ready, render);
 flags.addHandler(ProviderEvents.ConfigurationChanged, render);
+live.onStatus(render);
 host.onChange((newResult) => {
   // A new tool result starts a fresh view (the server's list already lacks what was cancelled);
   // other changes (theme, widget state) keep the status.

@@ -20,6 +20,9 @@ export interface WidgetView {
   pending: ReadonlySet<string>;
   /** The last message from a cancel call. */
   status: string;
+  /** Where the flags come from now (`LiveRefresh`'s status), for the footer and the tests. */
+  liveStatus: string;
+  liveExplanation: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -157,6 +160,8 @@ export function renderWidget(root: HTMLElement, view: WidgetView, onCancel: (id:
     children.push(layout);
   }
   children.push(el('div', 'status', view.status));
+  const liveLine = el('div', 'live', view.liveExplanation);
+  liveLine.dataset.liveStatus = view.liveStatus;
   children.push(
     el(
       'footer',
@@ -164,6 +169,7 @@ export function renderWidget(root: HTMLElement, view: WidgetView, onCancel: (id:
       undefined,
       el('div', undefined, view.layoutExplanation),
       el('div', undefined, view.cancelExplanation),
+      liveLine,
     ),
   );
   root.replaceChildren(...children);
