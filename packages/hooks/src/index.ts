@@ -122,6 +122,8 @@ export {
   prometheusName,
 } from './telemetry/metric-names.js';
 export {
+  evaluationAttributes,
+  evaluationPoints,
   type FlagSetStatus,
   type FlagSetStatusSource,
   flagSetPoints,

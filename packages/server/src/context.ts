@@ -2,6 +2,7 @@
 import type { FlagStore } from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
 import type { FlagSetRegistry } from './flag-sets/registry.js';
+import type { ServerMetrics } from './http/metrics/server-metrics.js';
 import type { ServerState } from './state/server-state.js';
 
 /** The resolved options and shared services of one server. */
@@ -21,4 +22,6 @@ export interface ServerContext {
   readonly bodyLimit: number;
   /** An identifier of this server instance (leases, logs). */
   readonly instanceId: string;
+  /** The server's metrics (`/metrics`); `undefined` with `metrics: false`, and then nothing is counted. */
+  readonly metrics?: ServerMetrics | undefined;
 }

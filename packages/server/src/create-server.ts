@@ -5,6 +5,7 @@
  * instance: `await app.ready()` then `app.routing` / `app.server`).
  */
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { FlagStore } from '@ensign/store';
 import swagger from '@fastify/swagger';
 import type { Logger } from '@openfeature/server-sdk';
@@ -14,6 +15,13 @@ import { registerAuthentication } from './auth/authenticate.js';
 import type { ServerContext } from './context.js';
 import { FlagSetRegistry } from './flag-sets/registry.js';
 import { registerHealthRoutes } from './http/health.js';
+import {
+  type MetricsOptions,
+  listenForMetrics,
+  registerMetricsRoute,
+  registerRequestMetrics,
+} from './http/metrics/metrics-route.js';
+import { ServerMetrics } from './http/metrics/server-metrics.js';
 import { registerProblemHandler } from './http/problem.js';
 import { type LifecycleServerOptions, startLifecycle } from './lifecycle/index.js';
 import { registerOfrepRoutes } from './ofrep/index.js';
@@ -75,6 +83,13 @@ export interface ServerOptions {
    * `lifecycle.report` webhooks every week from this instance (`ensign serve` does). @default {}
    */
   lifecycle?: LifecycleServerOptions;
+  /**
+   * Prometheus metrics at `/metrics`: on the main port behind a token with the `read`
+   * permission (`true`), on a port of their own without a token (`{ port }`), or none at all
+   * (`false`: nothing is counted either).
+   * @default true
+   */
+  metrics?: boolean | MetricsOptions;
 }
 
 /** A created server. */
@@ -82,8 +97,13 @@ export interface EnsignServer {
   /** The fastify instance (routes registered, not listening). */
   readonly app: FastifyInstance;
   readonly context: ServerContext;
-  /** Starts listening; resolves with the address (`http://127.0.0.1:8080`). */
+  /**
+   * Starts listening (and the metrics port, when there is one); resolves with the address
+   * (`http://127.0.0.1:8080`).
+   */
   listen(options?: { port?: number; host?: string }): Promise<string>;
+  /** The URL of `/metrics` on its own port, once listening (`metrics: { port }` only). */
+  readonly metricsUrl: string | undefined;
   /** Stops listening, the webhook dispatcher and the live sets; closes the state it created. */
   close(): Promise<void>;
 }
@@ -108,6 +128,8 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
   const state = options.state ?? new MemoryServerState();
   const logger = options.logger ?? consoleLogger;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const metrics = options.metrics === false ? undefined : new ServerMetrics();
+  const metricsPort = typeof options.metrics === 'object' && options.metrics.port !== undefined;
   const context: ServerContext = {
     store: options.store,
     state,
@@ -117,6 +139,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     widgetSecret: options.widgetSecret,
     bodyLimit,
     instanceId: `srv_${randomBytes(6).toString('hex')}`,
+    metrics,
   };
   const app = Fastify({
     bodyLimit,
@@ -136,6 +159,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true } },
   });
   registerProblemHandler(app);
+  if (metrics) registerRequestMetrics(app, metrics);
   registerAuthentication(app, {
     state,
     defaultRateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
@@ -149,7 +173,8 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
       security: [{ bearer: [] }],
     },
   });
-  registerHealthRoutes(app, context);
+  registerHealthRoutes(app, context, { flagSets: options.flagSets ?? [] });
+  if (metrics && !metricsPort) registerMetricsRoute(app, context, metrics);
   await registerAdminRoutes(app, context, { flagSets: options.flagSets ?? [] });
   await registerOfrepRoutes(app, context);
   const webhooks = await startWebhooks(
@@ -168,14 +193,29 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     app.swagger(),
   );
   await app.ready();
+  // The sets named at start are followed from now on, so that `/readyz` can report them ready
+  // before any request needs them (a set the store cannot give yet is retried by the probes).
+  for (const flagSet of options.flagSets ?? []) context.registry.get(flagSet).catch(() => {});
 
+  let metricsServer: { url: string; server: Server } | undefined;
   return {
     app,
     context,
+    get metricsUrl() {
+      return metricsServer?.url;
+    },
     async listen(listenOptions = {}) {
-      return app.listen({ port: listenOptions.port ?? 0, host: listenOptions.host ?? '127.0.0.1' });
+      const address = await app.listen({
+        port: listenOptions.port ?? 0,
+        host: listenOptions.host ?? '127.0.0.1',
+      });
+      if (metrics && metricsPort && metricsServer === undefined)
+        metricsServer = await listenForMetrics(context, metrics, options.metrics as MetricsOptions);
+      return address;
     },
     async close() {
+      const separate = metricsServer?.server;
+      if (separate) await new Promise<void>((resolve) => separate.close(() => resolve()));
       await lifecycle.stop();
       await rollouts.stop();
       await webhooks.stop();

@@ -13,6 +13,13 @@ export {
 export type { ServerContext } from './context.js';
 export { FlagSetRegistry, type FlagSetChangeListener, type LiveFlagSet } from './flag-sets/registry.js';
 export { HttpProblem, type ProblemDocument, type ProblemIssue } from './http/problem.js';
+export { METRICS_CONTENT_TYPE, type MetricsOptions } from './http/metrics/metrics-route.js';
+export {
+  type AuthRejection,
+  HTTP_DURATION_BUCKETS,
+  ServerMetrics,
+  type WebhookOutcome,
+} from './http/metrics/server-metrics.js';
 export { type Permission, type Principal, allows } from './auth/permissions.js';
 export {
   findToken,

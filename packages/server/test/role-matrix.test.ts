@@ -167,6 +167,9 @@ describe('role × route matrix', () => {
       let fits: boolean;
       if (route.method === 'OPTIONS' || ['/healthz', '/readyz', '/api/v1/openapi.json'].includes(route.url)) {
         fits = route.permission === 'public';
+      } else if (route.url === '/metrics') {
+        // Metrics name sets and flags, so they need a token: any that may read the flags.
+        fits = route.permission === 'read';
       } else if (route.url.startsWith('/api/v1/tokens')) {
         fits = route.permission === 'admin';
       } else if (route.url.startsWith('/api/v1/')) {

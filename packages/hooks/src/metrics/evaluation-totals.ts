@@ -128,6 +128,28 @@ export class EvaluationTotals {
     if (typeof started === 'number') timer((performance.now() - started) / 1000, leaf.series);
   }
 
+  /**
+   * Counts one evaluation made without the OpenFeature SDK (a server evaluating for remote
+   * callers, e.g. OFREP); `record` is the hook-stage equivalent.
+   */
+  count(evaluation: {
+    readonly providerName: string;
+    readonly flagSet?: string;
+    readonly flagKey: string;
+    readonly variant?: string;
+    readonly reason?: string;
+    readonly errorCode?: string;
+  }): void {
+    this.leaf(
+      evaluation.providerName,
+      evaluation.flagSet ?? '',
+      evaluation.flagKey,
+      evaluation.variant,
+      evaluation.reason ?? 'UNKNOWN',
+      evaluation.errorCode,
+    ).count++;
+  }
+
   /** Calls `visit` with every count (the overflow series last, when it has any). */
   forEach(visit: (total: EvaluationTotal) => void): void {
     for (const sets of this.providers.values())

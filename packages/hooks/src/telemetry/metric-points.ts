@@ -5,6 +5,7 @@
  * same series from the same state.
  */
 import type { PipelineStats } from '../event-pipeline.js';
+import type { EvaluationTotal, EvaluationTotals } from '../metrics/evaluation-totals.js';
 import { METRIC_ATTRIBUTES as A, ENSIGN_METRICS, type MetricDefinition } from './metric-names.js';
 
 /** Attribute values of a point. */
@@ -126,5 +127,34 @@ export function pipelinePoints(stats: PipelineStats, pipeline: string): MetricPo
     points.push({ metric: M.eventsDelivered, attributes, value: sinkStats.delivered });
     points.push({ metric: M.eventsFailed, attributes, value: sinkStats.failed });
   }
+  return points;
+}
+
+/** The semconv attributes of one evaluation count (reason and error type in lower snake case). */
+export function evaluationAttributes(total: EvaluationTotal): PointAttributes {
+  if (total.overflow) return { [A.overflow]: true };
+  const { series } = total;
+  const attributes: Record<string, string | boolean> = {
+    [A.flagKey]: series.flagKey ?? '',
+    // OpenFeature's TARGETING_MATCH → the conventions' targeting_match.
+    [A.reason]: total.reason.toLowerCase(),
+  };
+  if (total.variant !== undefined) attributes[A.variant] = total.variant;
+  if (total.errorCode !== undefined) attributes[A.errorType] = total.errorCode.toLowerCase();
+  if (series.providerName !== '') attributes[A.providerName] = series.providerName;
+  if (series.flagSet !== undefined) attributes[A.flagSet] = series.flagSet;
+  return attributes;
+}
+
+/** The `feature_flag.evaluations` points of a set of totals (for an exposition of their own). */
+export function evaluationPoints(totals: EvaluationTotals): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  totals.forEach((total) =>
+    points.push({
+      metric: ENSIGN_METRICS.evaluations,
+      attributes: evaluationAttributes(total),
+      value: total.count,
+    }),
+  );
   return points;
 }

@@ -8,11 +8,12 @@
  */
 import type { Attributes, Meter, MeterProvider, Observable, ObservableResult } from '@opentelemetry/api';
 import type { PipelineStats } from '../event-pipeline.js';
-import type { EvaluationSeries, EvaluationTotal, EvaluationTotals } from '../metrics/evaluation-totals.js';
+import type { EvaluationSeries, EvaluationTotals } from '../metrics/evaluation-totals.js';
 import { METRIC_ATTRIBUTES as A, ENSIGN_METRICS, type MetricDefinition } from './metric-names.js';
 import {
   type FlagSetStatusSource,
   type MetricPoint,
+  evaluationAttributes,
   flagSetPoints,
   pipelinePoints,
 } from './metric-points.js';
@@ -68,21 +69,6 @@ function meterOf(options: MeterOptions, caller: string): Meter {
   if (meter === undefined)
     throw new TypeError(`${caller}: give option \`meter\` or option \`meterProvider\``);
   return meter;
-}
-
-function evaluationAttributes(total: EvaluationTotal): Attributes {
-  if (total.overflow) return { [A.overflow]: true };
-  const { series } = total;
-  const attributes: Attributes = {
-    [A.flagKey]: series.flagKey,
-    // OpenFeature's TARGETING_MATCH → the conventions' targeting_match.
-    [A.reason]: total.reason.toLowerCase(),
-  };
-  if (total.variant !== undefined) attributes[A.variant] = total.variant;
-  if (total.errorCode !== undefined) attributes[A.errorType] = total.errorCode.toLowerCase();
-  if (series.providerName !== '') attributes[A.providerName] = series.providerName;
-  if (series.flagSet !== undefined) attributes[A.flagSet] = series.flagSet;
-  return attributes;
 }
 
 function seriesAttributes(series: EvaluationSeries): Attributes {

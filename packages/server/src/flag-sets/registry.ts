@@ -80,6 +80,8 @@ class Followed implements LiveFlagSet {
 /** The live flag sets of one server. */
 export class FlagSetRegistry {
   private readonly sets = new Map<string, Promise<Followed>>();
+  /** The sets whose first load completed, readable without waiting (health, metrics). */
+  private readonly loaded = new Map<string, Followed>();
   private closed = false;
 
   constructor(private readonly options: FlagSetRegistryOptions) {}
@@ -96,9 +98,17 @@ export class FlagSetRegistry {
         logger: this.options.logger,
         initTimeoutMs: this.options.initTimeoutMs ?? 5_000,
       });
-      opened = provider.initialize().then(() => new Followed(flagSet, provider));
-      // A set that could not be opened is retried on the next request, not cached as failed.
-      opened.catch(() => this.sets.delete(flagSet));
+      opened = provider.initialize().then(() => {
+        const followed = new Followed(flagSet, provider);
+        if (!this.closed) this.loaded.set(flagSet, followed);
+        return followed;
+      });
+      // A set that could not be opened is retried on the next request, not cached as failed; its
+      // provider, which keeps retrying in the background, is closed.
+      opened.catch(() => {
+        this.sets.delete(flagSet);
+        void provider.onClose();
+      });
       this.sets.set(flagSet, opened);
     }
     return opened;
@@ -114,11 +124,37 @@ export class FlagSetRegistry {
     return out;
   }
 
+  /**
+   * The providers of the sets loaded so far, read without waiting: their `syncStatus()` is what
+   * `/metrics` reports.
+   */
+  providers(): StoreProvider[] {
+    return [...this.loaded.values()].map((set) => set.provider);
+  }
+
+  /**
+   * Whether the server is ready, from the syncs' cached state (no store round trip): every set
+   * in `required` is loaded, and every loaded set follows its store (a set whose store cannot be
+   * reached is stale). A required set not loaded yet is opened in the background, so readiness
+   * returns once the store answers.
+   */
+  ready(required: readonly string[] = []): boolean {
+    let ready = true;
+    for (const flagSet of required) {
+      if (this.loaded.has(flagSet)) continue;
+      ready = false;
+      if (!this.closed && !this.sets.has(flagSet)) this.get(flagSet).catch(() => {});
+    }
+    for (const set of this.loaded.values()) if (!set.ready) ready = false;
+    return ready;
+  }
+
   /** Stops following every set. */
   async close(): Promise<void> {
     this.closed = true;
     const sets = [...this.sets.values()];
     this.sets.clear();
+    this.loaded.clear();
     await Promise.all(sets.map(async (opened) => (await opened.catch(() => undefined))?.provider.onClose()));
   }
 }

@@ -76,14 +76,16 @@ export function registerEvaluationRoutes(
     '/ofrep/v1/evaluate/flags/:key',
     { schema: SINGLE_SCHEMA, config: { permission: 'evaluate', bareErrors: true } },
     async (request, reply) => {
-      const { prepared: set, context: evaluationContext } = await audience(request);
+      const { prepared: set, live, context: evaluationContext } = await audience(request);
       const key = request.params.key;
       const flag = set.compiled.get(key);
       reply.type(JSON_TYPE);
       if (flag === undefined) {
+        context.metrics?.ofrepEvaluation(live.flagSet, key, { reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
         return reply.code(404).send(failureBody('FLAG_NOT_FOUND', `flag "${key}" was not found`, key));
       }
       const resolution = flag.resolve(evaluationContext);
+      context.metrics?.ofrepEvaluation(live.flagSet, key, resolution);
       return reply.code(resolution.errorCode === undefined ? 200 : 400).send(set.piece(resolution).json);
     },
   );
@@ -99,12 +101,13 @@ export function registerEvaluationRoutes(
       if (announced !== undefined) {
         await untilVersion(await liveSetOf(context, principalOf(request)), announced);
       }
-      const { prepared: set, list, context: evaluationContext } = await audience(request);
+      const { prepared: set, live, list, context: evaluationContext } = await audience(request);
       const pieces = set.evaluate(list, evaluationContext);
       const streams = eventStreams(set, baseUrlOf(context, request), bearerTokenOf(request) ?? '');
       const etag = bulkETag(pieces, set.metadata, streams);
       reply.header('etag', etag);
       if (matchesIfNoneMatch(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      context.metrics?.ofrepBulkFlags.inc([live.flagSet], pieces.length);
       return reply.type(JSON_TYPE).send(bulkBody(pieces, set.metadata, streams));
     },
   );

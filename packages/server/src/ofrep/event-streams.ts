@@ -177,10 +177,12 @@ export class EventStreams {
         for (const timer of timers) clearTimeout(timer);
         this.open.delete(stream);
         channel.remove(stream);
+        this.context.metrics?.stream(live.flagSet, -1);
         raw.end();
       },
     };
     this.open.add(stream);
+    this.context.metrics?.stream(live.flagSet, 1);
     channel.streams.add(stream);
     raw.on('close', stream.end);
 

@@ -8,6 +8,7 @@
  */
 import type { FlagStore } from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
+import type { ServerMetrics } from '../http/metrics/server-metrics.js';
 import type { ServerState } from '../state/server-state.js';
 import type { ResolvedWebhookOptions } from './options.js';
 import { listWebhooks } from './records.js';
@@ -38,6 +39,8 @@ export interface DispatcherDeps {
   readonly logger: Logger;
   /** This instance: the owner of the leases it takes. */
   readonly instanceId: string;
+  /** Where deliveries are counted (the server context's metrics). */
+  readonly metrics?: ServerMetrics | undefined;
 }
 
 /** Delivers the changes of the flag sets whose lease this instance holds. */

@@ -254,6 +254,7 @@ export function registerWebhookRoutes(
         // Nothing stops a redelivery but its own timeout.
         { stopping: new AbortController().signal, abort: new AbortController().signal },
       );
+      context.metrics?.webhook(outcome.delivered ? 'delivered' : 'failed', outcome.attempts, 'redelivery');
       await settleDelivery(
         state,
         {

@@ -9,6 +9,7 @@
  */
 import type { AuditEntry, FlagStore, Subscription } from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
+import type { ServerMetrics } from '../http/metrics/server-metrics.js';
 import type { ServerState, StateDocument } from '../state/server-state.js';
 import { DeliveryStoppedError, type RetryPolicy, deliverWithRetries, pause } from './deliver.js';
 import { type WebhookEvent, eventOf } from './events.js';
@@ -32,6 +33,8 @@ export interface SetWorkerDeps {
   readonly options: ResolvedWebhookOptions;
   /** This instance (the lease owner). */
   readonly owner: string;
+  /** Where settled deliveries are counted, when the server keeps metrics. */
+  readonly metrics?: ServerMetrics | undefined;
 }
 
 /** Raised when this instance no longer holds the set's lease. */
@@ -316,6 +319,7 @@ export class SetWorker {
       stopping: this.stopping.signal,
       abort: this.abort.signal,
     });
+    this.deps.metrics?.webhook(outcome.delivered ? 'delivered' : 'failed', outcome.attempts);
     if (outcome.delivered) {
       if (this.failing.delete(record.id))
         logger.info?.(`webhooks: ${record.id} (${originOf(record.url)}) receives deliveries again`);

@@ -283,6 +283,9 @@ export class FlagSetSync {
       return;
     }
     this.subscription = subscription;
+    // A new subscription reads the feed (a refused read fails `follow` itself). An interruption
+    // of the one it replaced is over: that one will never report its resumption.
+    this.feedDown = false;
   }
 
   /** One entry of the audit log: applied on top of the served flags when it is the next version. */
