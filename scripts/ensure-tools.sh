@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what npm cannot bring: pnpm (pinned, from the npm registry) and, when asked with
-# `--system`, Debian's redis-server and chromium for the tests, and checks for the Firestore emulator
-# and Java (which it cannot install). Safe to run again: it installs only what is missing.
+# `--system`, Debian's redis-server, chromium and prometheus (for `promtool`, which checks and
+# unit-tests the shipped alert rules) for the tests, and checks for the Firestore emulator and Java
+# (which it cannot install). Safe to run again: it installs only what is missing.
 set -euo pipefail
 PNPM_VERSION=9.15.9
 
@@ -14,6 +15,7 @@ if [ "${1:-}" = "--system" ]; then
   missing=()
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v promtool >/dev/null || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "» installing ${missing[*]} from Debian's packages"
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one command that runs every test on a fresh machine: installs pnpm, redis-server and chromium
+# The one command that runs every test on a fresh machine: installs pnpm, redis-server, chromium and prometheus (promtool)
 # when missing, the workspace's packages, builds, lints, type-checks, then runs every test once.
 # Tests start their own redis-server processes on free ports; none relies on a Redis already running.
 set -euo pipefail
