@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one command that runs every test on a fresh machine: installs pnpm, redis-server, chromium and prometheus (promtool)
-# when missing, the workspace's packages, builds, lints, type-checks, then runs every test once.
+# The one command that runs every test on a fresh machine: installs pnpm, redis-server, chromium
+# and prometheus (promtool) when missing, the workspace's packages, builds, lints, type-checks,
+# then runs every test once.
 # Tests start their own redis-server processes on free ports; none relies on a Redis already running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
