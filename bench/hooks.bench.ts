@@ -11,6 +11,9 @@
  * (3) heap retained by the exposure hook (default options) after 1,000,000 distinct targeting
  *     keys of 10 KB each (client-controlled in ChatGPT apps), against the same number of 20-byte
  *     keys: the deduplication memory and the queue must not grow with the keys' length.
+ * (4) metrics: the same evaluations with and without `MetricsAggregator` read by the real
+ *     OpenTelemetry metrics SDK (`bench/hooks/metrics-cost.ts`); goal: ≤ 5% beyond the SDK's
+ *     own hook cost.
  */
 import { cpus, loadavg } from 'node:os';
 import type { FlagSetDocument } from '@ensign/core';
@@ -28,6 +31,7 @@ import { Redis } from 'ioredis';
 import { CoreProvider } from '../packages/hooks/test/support/core-provider.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { interleavedMedians } from './hooks/async-rate.js';
+import { metricsCost } from './hooks/metrics-cost.js';
 import { heapUsed, printTable, throughput } from './support/measure.js';
 
 const load = () =>
@@ -157,6 +161,10 @@ console.log(
 console.log(
   `hooks cost (worst case, every call an exposure written to Redis, flushes included): +${(worstCost * 100).toFixed(1)}% (informational)`,
 );
+// --- (4) metrics with and without OpenTelemetry on the evaluation path -------------------------
+console.log('\n## Metrics on the evaluation path');
+await metricsCost(userContexts);
+
 const worstStats = worstHook.stats();
 console.log(
   `worst case delivered ${worstStats.pipeline.sinks.RedisStreamSink!.delivered.toLocaleString('en-US')} exposures, dropped ${JSON.stringify(worstStats.pipeline.dropped)}`,

@@ -133,6 +133,7 @@ export {
   SYNC_STATES,
 } from './telemetry/metric-points.js';
 export {
+  DURATION_SAMPLE_RATE,
   EVALUATION_DURATION_BUCKETS,
   type InstrumentEvaluationsOptions,
   type InstrumentFlagSetsOptions,

@@ -57,7 +57,7 @@ describe(instrumentEvaluations.name, () => {
   it('reports the aggregator’s counts by flag, variant, reason and error type, with the semconv attributes', async () => {
     otel = metricsHarness();
     const aggregator = new MetricsAggregator({ autoFlush: false });
-    const handle = instrumentEvaluations(aggregator, { meter: otel.meter });
+    const handle = instrumentEvaluations(aggregator, { meter: otel.meter, durationSampleRate: 1 });
     const client = OpenFeature.getClient('otel-metrics').addHooks(combineHooks(aggregator));
     for (let i = 0; i < 3; i++)
       await client.getBooleanValue('checkout', false, { targetingKey: `u${i}`, tier: 'pro' });
@@ -156,7 +156,7 @@ describe(instrumentEvaluations.name, () => {
   it('folds series beyond maxTotalSeries into one overflow series (flag keys can be client-controlled)', async () => {
     otel = metricsHarness();
     const aggregator = new MetricsAggregator({ autoFlush: false, maxTotalSeries: 2 });
-    instrumentEvaluations(aggregator, { meter: otel.meter });
+    instrumentEvaluations(aggregator, { meter: otel.meter, durationSampleRate: 1 });
     const client = OpenFeature.getClient('otel-metrics').addHooks(combineHooks(aggregator));
     for (const key of ['a', 'b', 'c', 'd', 'e']) await client.getBooleanValue(`unknown-${key}`, false, {});
     const metrics = await otel.collect();
@@ -218,5 +218,23 @@ describe(prometheusName.name, () => {
       'ensign_kill_switch_active_duration_seconds',
     );
     expect(prometheusName(ENSIGN_METRICS.syncStale)).toBe('ensign_flag_set_sync_stale');
+  });
+});
+
+describe('duration sampling', () => {
+  it('times about the share of evaluations asked for, and every evaluation is still counted', async () => {
+    otel = metricsHarness();
+    const aggregator = new MetricsAggregator({ autoFlush: false });
+    instrumentEvaluations(aggregator, { meter: otel.meter }); // the default 10% sample
+    const client = OpenFeature.getClient('otel-metrics').addHooks(combineHooks(aggregator));
+    for (let i = 0; i < 2_000; i++)
+      await client.getBooleanValue('checkout', false, { targetingKey: `u${i}` });
+    const metrics = await otel.collect();
+    expect(total(metrics, EVALUATIONS)).toBe(2_000);
+    const timed = total(metrics, DURATION);
+    // Binomial(2000, 0.1): mean 200, sd 13.4; this range fails about once in 10^9 runs.
+    expect(timed).toBeGreaterThan(120);
+    expect(timed).toBeLessThan(280);
+    expect(() => aggregator.totals().setTimer(() => {}, 0)).toThrow(/sampleRate/);
   });
 });

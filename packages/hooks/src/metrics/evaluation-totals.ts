@@ -81,6 +81,7 @@ export class EvaluationTotals {
   };
   private series = 0;
   private timer: EvaluationTimer | undefined;
+  private sampleRate = 1;
 
   /** @param maxSeries most distinct (provider, set, flag, variant, reason, error) series kept. */
   constructor(private readonly maxSeries = MAX_EVALUATION_SERIES) {}
@@ -96,16 +97,22 @@ export class EvaluationTotals {
   }
 
   /**
-   * Times every evaluation from now on (one timer at a time; `undefined` stops timing). Timing
-   * needs the hook's `before` stage: register the aggregator itself or through `combineHooks`.
+   * Times evaluations from now on (one timer at a time; `undefined` stops timing): each one with
+   * probability `sampleRate` (1: every one), chosen at random so that a fixed order of
+   * evaluations cannot make the sample favour one flag. Timing needs the hook's `before` stage:
+   * register the aggregator itself or through `combineHooks`.
    */
-  setTimer(timer: EvaluationTimer | undefined): void {
+  setTimer(timer: EvaluationTimer | undefined, sampleRate = 1): void {
+    if (!(sampleRate > 0 && sampleRate <= 1))
+      throw new RangeError(`EvaluationTotals: sampleRate must be in (0, 1], got ${String(sampleRate)}`);
     this.timer = timer;
+    this.sampleRate = sampleRate;
   }
 
-  /** The `before` stage: notes the start time when a timer is attached. */
+  /** The `before` stage: notes the start time when a timer is attached (and this one is sampled). */
   start(hookContext: Readonly<HookContext>): void {
-    if (this.timer !== undefined) hookContext.hookData?.set(STARTED, performance.now());
+    if (this.timer === undefined || (this.sampleRate < 1 && Math.random() >= this.sampleRate)) return;
+    hookContext.hookData?.set(STARTED, performance.now());
   }
 
   /** Counts one evaluation (the `finally` stage) and hands its duration to the timer. */
@@ -125,7 +132,10 @@ export class EvaluationTotals {
     const timer = this.timer;
     if (timer === undefined) return;
     const started = hookContext.hookData?.get(STARTED);
-    if (typeof started === 'number') timer((performance.now() - started) / 1000, leaf.series);
+    if (typeof started !== 'number') return; // not sampled
+    // Taken, so a context reused for another evaluation (outside the SDK) is not timed twice.
+    hookContext.hookData.delete(STARTED);
+    timer((performance.now() - started) / 1000, leaf.series);
   }
 
   /**

@@ -48,7 +48,19 @@ export interface InstrumentEvaluationsOptions extends MeterOptions {
   timing?: boolean;
   /** Histogram bucket boundaries, in seconds. @default EVALUATION_DURATION_BUCKETS */
   buckets?: readonly number[];
+  /**
+   * The share of evaluations timed, chosen at random. Recording one value in the OpenTelemetry
+   * SDK's histogram costs about 1.5 µs (it hashes the attributes on every call), some 5% of an
+   * evaluation through the OpenFeature SDK: a 10% sample keeps the percentiles and costs a tenth
+   * of that. The histogram's count is then about a tenth of the evaluations: count evaluations
+   * with `feature_flag.evaluations`. 1 times every evaluation.
+   * @default DURATION_SAMPLE_RATE (0.1)
+   */
+  durationSampleRate?: number;
 }
+
+/** Default of {@link InstrumentEvaluationsOptions.durationSampleRate}. */
+export const DURATION_SAMPLE_RATE = 0.1;
 
 /** Options of {@link instrumentFlagSets}. */
 export interface InstrumentFlagSetsOptions extends MeterOptions {
@@ -119,7 +131,7 @@ export function instrumentEvaluations(
         cache.set(series, attributes);
       }
       histogram.record(seconds, attributes);
-    });
+    }, options.durationSampleRate ?? DURATION_SAMPLE_RATE);
     timed = true;
   }
   return {

@@ -46,10 +46,14 @@ export interface MetricsHarness {
   shutdown(): Promise<void>;
 }
 
-export function metricsHarness(): MetricsHarness {
+/**
+ * @param exportIntervalMillis how often the SDK collects by itself; by default so rarely that
+ * collections happen only when the test asks (`collect()`). The benchmark collects every second,
+ * as an exporter would.
+ */
+export function metricsHarness(exportIntervalMillis = 3_600_000): MetricsHarness {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  // A long interval: collections happen only when the test asks (forceFlush).
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 });
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis });
   const provider = new MeterProvider({ readers: [reader] });
   return {
     meter: provider.getMeter('test'),
