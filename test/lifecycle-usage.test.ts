@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
-import { MetricsAggregator } from '@ensign/hooks';
+import { type CounterSink, MetricsAggregator } from '@ensign/hooks';
 import {
   DAY_MS,
   LifecycleError,
@@ -82,12 +82,7 @@ function flags(start: number): FlagSetDocument {
 }
 
 /** One app process: a provider over the store and the aggregator as a hook, on a simulated clock. */
-async function appProcess(
-  store: FlagStore,
-  sink: ConstructorParameters<typeof MetricsAggregator>[0]['sink'],
-  clock: () => number,
-  domain: string,
-) {
+async function appProcess(store: FlagStore, sink: CounterSink, clock: () => number, domain: string) {
   const metrics = new MetricsAggregator({ sink, autoFlush: false, now: clock, logger: quiet });
   await OpenFeature.setProviderAndWait(domain, new StoreProvider({ store, flagSet: SET, logger: quiet }));
   const client: Client = OpenFeature.getClient(domain);

@@ -6,6 +6,7 @@
  * `ensign --version` load nothing but this file and commander.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerLifecycleCommands } from './commands/lifecycle-program.js';
 import { registerRolloutCommands } from './commands/rollout-program.js';
 import type { CommandContext } from './context.js';
 import { EXIT_CODE_HELP, type ExitCode } from './exit-codes.js';
@@ -316,5 +317,6 @@ export function buildProgram(
   );
 
   registerRolloutCommands(program, { lazy, connection, setOption, integer });
+  registerLifecycleCommands(program, { lazy, connection, setOption, integer });
   return program;
 }

@@ -26,6 +26,12 @@ const COMMANDS = [
   'flag weights',
   'flag history',
   'flag revert',
+  'flag stale',
+  'flag archive',
+  'flag unarchive',
+  'refs',
+  'generate',
+  'lint',
   'token',
   'token create',
   'token list',
@@ -49,6 +55,9 @@ describe('ensign --help and --version', () => {
       'kill',
       'flag',
       'token',
+      'refs',
+      'generate',
+      'lint',
     ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
@@ -85,6 +94,12 @@ describe('usage errors exit 64 before contacting anything', () => {
       'Allowed choices are admin, editor, viewer, server, client',
     ],
     [['promote', '--from', 'a'], "required option '--to <set>' not specified"],
+    [['flag', 'archive'], "missing required argument 'flag'"],
+    [['generate', '--format', 'yaml'], 'Allowed choices are typescript, manifest'],
+    [['refs', '--context', 'some'], '--context must be an integer'],
+    [['refs', '--alias', 'shouting'], '--alias must be one of camelCase'],
+    [['lint', '--preset', 'strict'], 'Allowed choices are recommended, off'],
+    [['flag', 'stale'], 'give --set SET (or set ENSIGN_SET)'],
   ])('ensign %j', async (args, message) => {
     const result = await ensign(args);
     expect(result.code).toBe(64);

@@ -118,6 +118,12 @@ describe("the README's CLI examples", () => {
       'flag get',
       'token create',
       'token list',
+      'flag stale',
+      'flag archive',
+      'flag unarchive',
+      'refs',
+      'generate',
+      'lint',
     ]) {
       expect(text).toContain(`ensign ${command}`);
     }

@@ -90,6 +90,8 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
     requestLogs: options.requestLogs === true,
     // Guarded rollouts and scheduled changes advance here (one instance acts at a time).
     rollouts: { controller: true },
+    // The weekly lifecycle report goes to the webhooks subscribed to lifecycle.report (one instance sends).
+    lifecycle: { weeklyReport: true },
   });
   let url: string;
   try {
