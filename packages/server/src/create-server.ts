@@ -13,6 +13,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAdminRoutes } from './admin/index.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import type { ServerContext } from './context.js';
+import { type DashboardOptions, registerDashboard } from './dashboard/index.js';
+import { DashboardSessions } from './dashboard/sessions.js';
 import { FlagSetRegistry } from './flag-sets/registry.js';
 import { registerHealthRoutes } from './http/health.js';
 import {
@@ -90,6 +92,12 @@ export interface ServerOptions {
    * @default true
    */
   metrics?: boolean | MetricsOptions;
+  /**
+   * Serve the dashboard at `/dashboard/` with its sign-in (session cookie, CSRF token), its
+   * event stream and its figures routes: `{ assetsDir: DASHBOARD_ASSETS_DIR }` of
+   * `@ensign/dashboard` (`ensign serve` does). @default off
+   */
+  dashboard?: DashboardOptions | false;
 }
 
 /** A created server. */
@@ -160,10 +168,16 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
   });
   registerProblemHandler(app);
   if (metrics) registerRequestMetrics(app, metrics);
+  const sessions = options.dashboard
+    ? new DashboardSessions(state, {
+        ...(options.dashboard.sessionTtlMs !== undefined && { ttlMs: options.dashboard.sessionTtlMs }),
+      })
+    : undefined;
   registerAuthentication(app, {
     state,
     defaultRateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     ...(options.widgetSecret !== undefined && { widgetSecret: options.widgetSecret }),
+    ...(sessions !== undefined && { sessions }),
   });
   await app.register(swagger, {
     openapi: {
@@ -189,6 +203,8 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     options.lifecycle ?? {},
     resolveWebhookOptions(typeof options.webhooks === 'object' ? options.webhooks : {}),
   );
+  if (options.dashboard && sessions)
+    await registerDashboard(app, context, options.dashboard, sessions, options.rollouts?.metrics);
   app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () =>
     app.swagger(),
   );

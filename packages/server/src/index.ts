@@ -63,6 +63,16 @@ export {
   WeeklyReporter,
   weeklySlotOf,
 } from './lifecycle/index.js';
+export type { DashboardOptions } from './dashboard/index.js';
+export {
+  CSRF_HEADER,
+  DEFAULT_SESSION_TTL_MS,
+  SECURE_SESSION_COOKIE,
+  SESSION_COOKIE,
+  SESSIONS,
+} from './dashboard/sessions.js';
+export { type FlagSetChangeEvent, DASHBOARD_HEARTBEAT_MS } from './dashboard/events.js';
+export { DASHBOARD_CSP, DASHBOARD_PATH } from './dashboard/static.js';
 export {
   type EmbeddedBackends,
   type EmbeddedBackendsOptions,

@@ -18,6 +18,20 @@ export interface AuthenticationOptions {
   widgetSecret?: string;
   /** Requests per second per token when the token names none. */
   defaultRateLimit: number;
+  /**
+   * Accepts a session cookie where no token is presented (the dashboard's sign-in); bearer and
+   * widget tokens are checked first and are unaffected by it.
+   */
+  sessions?: SessionAuthenticator;
+}
+
+/**
+ * Turns a request's session cookie into a principal (the dashboard's sessions). It checks
+ * whatever else a cookie needs (a CSRF token on writes) and throws an `HttpProblem` to refuse.
+ */
+export interface SessionAuthenticator {
+  /** The principal of the request's session, `undefined` when it carries no valid one. */
+  authenticate(request: FastifyRequest): Promise<Principal | undefined>;
 }
 
 /** The token of a request: `Authorization: Bearer …`, or `?token=` for event streams (EventSource cannot set headers). */
@@ -84,15 +98,17 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
     if (permission === undefined)
       throw new HttpProblem(403, 'forbidden', 'Forbidden', 'this route admits nobody');
     const token = presentedToken(request, config.tokenInQuery === true);
-    if (token === undefined) {
+    // No token: a dashboard session cookie may stand in for one (its CSRF check included).
+    const session = token === undefined ? await options.sessions?.authenticate(request) : undefined;
+    if (token === undefined && session === undefined) {
       reply.header('WWW-Authenticate', 'Bearer');
       throw new HttpProblem(401, 'unauthenticated', 'A bearer token is required');
     }
-    let principal: Principal | undefined;
-    if (isWidgetToken(token)) {
+    let principal: Principal | undefined = session;
+    if (token !== undefined && isWidgetToken(token)) {
       const claims = options.widgetSecret ? verifyWidgetToken(token, options.widgetSecret) : undefined;
       if (claims) principal = { kind: 'widget', claims };
-    } else {
+    } else if (token !== undefined) {
       const record = await findToken(options.state, token);
       if (record) principal = { kind: 'token', token: record };
     }
