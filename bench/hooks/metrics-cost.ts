@@ -144,7 +144,8 @@ async function ownCost(client: Client, meter: Parameters<typeof instrumentEvalua
         aggregator.finally(hookContext, details);
       }
       const used = process.cpuUsage(cpu);
-      (samples[name] ??= []).push(((used.user + used.system) * 1000) / N);
+      samples[name] ??= [];
+      samples[name].push(((used.user + used.system) * 1000) / N);
     }
   return Object.fromEntries(
     Object.entries(samples).map(([name, values]) => [name, [...values].sort((a, b) => a - b)[2]!]),
