@@ -181,6 +181,7 @@ export function buildProgram(
     .option('--public-url <url>', 'the URL clients reach the server at')
     .option('--request-logs', 'log every request')
     .option('--admin-token-file <file>', 'on first start, write the admin token here instead of printing it')
+    .option('--no-dashboard', 'do not serve the dashboard at /dashboard/')
     .action(
       lazy(async (options) => {
         const { serve } = await import('./commands/serve.js');

@@ -22,6 +22,8 @@ export interface ServeOptions {
   publicUrl?: string;
   requestLogs?: boolean;
   adminTokenFile?: string;
+  /** Serve the dashboard at `/dashboard/` (`--no-dashboard`: not). @default true */
+  dashboard?: boolean;
 }
 
 interface Backend {
@@ -90,6 +92,9 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
     requestLogs: options.requestLogs === true,
     // Guarded rollouts and scheduled changes advance here (one instance acts at a time).
     rollouts: { controller: true },
+    ...(options.dashboard !== false && {
+      dashboard: { assetsDir: (await import('@ensign/dashboard')).DASHBOARD_ASSETS_DIR },
+    }),
     // The weekly lifecycle report goes to the webhooks subscribed to lifecycle.report (one instance sends).
     lifecycle: { weeklyReport: true },
   });
@@ -115,6 +120,7 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
     `Ensign server listening at ${url}, flags in ${backend.where}.`,
     `  admin API: ${base}/api/v1   (OpenAPI: ${base}/api/v1/openapi.json)`,
     `  OFREP:     ${base}/ofrep/v1`,
+    ...(options.dashboard !== false ? [`  dashboard: ${base}/dashboard/   (sign in with an admin, editor or viewer token)`] : []),
   ];
   if (token !== undefined) {
     if (options.adminTokenFile !== undefined) {
