@@ -406,19 +406,18 @@ export class LiveRefresh {
   private setStatus(status: LiveRefreshStatus): void {
     const previous = this.current;
     this.current = status;
-    const stale = status === 'retrying' || status === 'unauthorized';
-    if (stale !== this.stale) {
-      this.stale = stale;
-      if (stale)
-        this.provider.events.emit(ProviderEvents.Stale, {
-          message:
-            status === 'unauthorized'
-              ? 'live refresh: the widget token was refused (expired or revoked); showing the last flags'
-              : 'live refresh: connection lost; retrying',
-        });
-      else this.provider.events.emit(ProviderEvents.Ready);
-    }
     if (status === previous) return;
+    const stale = status === 'retrying' || status === 'unauthorized';
+    // Stale again when the reason changes (retrying, then refused), ready once fresh.
+    if (stale)
+      this.provider.events.emit(ProviderEvents.Stale, {
+        message:
+          status === 'unauthorized'
+            ? 'live refresh: the widget token was refused (expired or revoked); showing the last flags'
+            : 'live refresh: connection lost; retrying',
+      });
+    else if (this.stale) this.provider.events.emit(ProviderEvents.Ready);
+    this.stale = stale;
     for (const listener of this.listeners) {
       try {
         listener(status);
