@@ -3,9 +3,11 @@
  * printing what each would get and why, then starts the example ChatGPT app
  * (examples/fitness-app) and, on the same flags, the Ensign server (admin API, OFREP), and prints
  * their URLs and an admin token, so that `ensign kill bookings-enabled` from another terminal
- * turns bookings off in the running app. Flags live in one in-memory store shared by both (on
- * Redis when `REDIS_URL` is set). `--no-server` stops after the table. `ENSIGN_PORT` picks the
- * server's port (default 8080; a free one if that is taken).
+ * turns bookings off in the running app, and `ensign kill cancel-booking` removes the Cancel
+ * buttons from an open widget (live refresh: the server's OFREP event stream, widget tokens
+ * sealed with `ENSIGN_WIDGET_SECRET`, the example's demo secret when unset). Flags live in one
+ * in-memory store shared by both (on Redis when `REDIS_URL` is set). `--no-server` stops after
+ * the table. `ENSIGN_PORT` picks the server's port (default 8080; a free one if that is taken).
  */
 import { readFileSync } from 'node:fs';
 import { type EvaluationContext, type FlagValueType, compileFlagSet } from '@ensign/core';
@@ -18,7 +20,7 @@ import {
   issueToken,
 } from '@ensign/server';
 import { type FlagStore, MemoryFlagStore } from '@ensign/store';
-import { main as startFitnessApp } from '../examples/fitness-app/src/main.js';
+import { DEMO_WIDGET_SECRET, main as startFitnessApp } from '../examples/fitness-app/src/main.js';
 
 const path = new URL('../examples/flags/fitness.flags.json', import.meta.url);
 const flags = compileFlagSet(JSON.parse(readFileSync(path, 'utf8')), { metadata: { version: 1 } });
@@ -52,8 +54,13 @@ for (const user of users) {
 }
 
 /** Starts the Ensign server on `store`; prints its URLs, an admin token and what to try. */
-async function startEnsignServer(store: FlagStore, state: ServerState): Promise<() => Promise<void>> {
-  const server = await createServer({ store, state });
+async function startEnsignServer(
+  store: FlagStore,
+  state: ServerState,
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  // The secret the app seals widget tokens with (live refresh of open widgets).
+  const widgetSecret = process.env.ENSIGN_WIDGET_SECRET || DEMO_WIDGET_SECRET;
+  const server = await createServer({ store, state, widgetSecret });
   const wanted = process.env.ENSIGN_PORT === undefined ? 8080 : Number(process.env.ENSIGN_PORT);
   const url = await server.listen({ port: wanted }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
@@ -69,7 +76,9 @@ async function startEnsignServer(store: FlagStore, state: ServerState): Promise<
   console.log(`    export ENSIGN_TOKEN=${token}`);
   console.log('    pnpm exec ensign kill bookings-enabled --reason "demo"');
   console.log('    pnpm exec ensign flag restore bookings-enabled');
-  return () => server.close();
+  console.log('  Open widgets follow flags live (call list_bookings as acme-gyms, then):');
+  console.log('    pnpm exec ensign kill cancel-booking --reason "demo"');
+  return { url, stop: () => server.close() };
 }
 
 if (!process.argv.includes('--no-server')) {
@@ -78,13 +87,16 @@ if (!process.argv.includes('--no-server')) {
   const store: FlagStore = redisUrl ? new RedisFlagStore({ url: redisUrl }) : new MemoryFlagStore();
   const state: ServerState = redisUrl ? new RedisServerState({ url: redisUrl }) : new MemoryServerState();
   let app: Awaited<ReturnType<typeof startFitnessApp>> | undefined;
+  let stopServer: (() => Promise<void>) | undefined;
   try {
-    app = await startFitnessApp(process.env, { store });
-    const stopServer = await startEnsignServer(store, state);
+    // The server first: the app hands widgets its URL for live refresh.
+    const ensign = await startEnsignServer(store, state);
+    stopServer = ensign.stop;
+    app = await startFitnessApp({ ENSIGN_OFREP_URL: ensign.url, ...process.env }, { store });
     const running = app;
     const stop = async () => {
       await running.stop();
-      await stopServer();
+      await ensign.stop();
       await state.close();
       await store.close();
     };
@@ -93,6 +105,7 @@ if (!process.argv.includes('--no-server')) {
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
     await app?.stop();
+    await stopServer?.();
     await Promise.allSettled([state.close(), store.close()]);
     process.exitCode = 1;
   }
