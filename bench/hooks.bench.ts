@@ -14,6 +14,9 @@
  * (4) metrics: the same evaluations with and without `MetricsAggregator` read by the real
  *     OpenTelemetry metrics SDK (`bench/hooks/metrics-cost.ts`); goal: ≤ 5% beyond the SDK's
  *     own hook cost.
+ * (5) the lifecycle's part of `MetricsAggregator`: its `finally` alone per evaluation (the
+ *     lifecycle adds one property write there), and a flush with and without the `seen` and
+ *     `unknown` records (raised with `maximize`, off the evaluation path).
  */
 import { cpus, loadavg } from 'node:os';
 import type { FlagSetDocument } from '@ensign/core';
@@ -23,10 +26,12 @@ import {
   EventPipeline,
   ExposureHook,
   KillSwitchHook,
+  MetricsAggregator,
   RedisStreamSink,
   combineHooks,
 } from '@ensign/hooks';
-import { OpenFeature } from '@openfeature/server-sdk';
+import { MemoryServerState } from '@ensign/server';
+import { ErrorCode, OpenFeature } from '@openfeature/server-sdk';
 import { Redis } from 'ioredis';
 import { CoreProvider } from '../packages/hooks/test/support/core-provider.js';
 import { RedisServer } from '../test/support/redis-server.js';
@@ -327,6 +332,80 @@ printTable(memoryRows);
 console.log(
   `keys of 1,000,000 × 10 KB = ${((MEMORY_KEYS * 10_240) / 1e9).toFixed(1)} GB went through the hook; what it keeps does not depend on their length`,
 );
+
+// --- (5) the lifecycle's part of MetricsAggregator ----------------------------------------------
+// The one aggregator of evaluations (rollouts, experiments, the dashboard, the lifecycle report).
+// On the evaluation path the lifecycle records cost one property write (the latest time of the
+// flag in its window); the `seen` and `unknown` raises happen at flush, off the path. (4) has
+// the aggregator's cost through the SDK.
+{
+  const state = new MemoryServerState();
+  const probe = new MetricsAggregator({ sink: state, autoFlush: false, logger: quiet });
+  const details = await plain.getBooleanDetails('checkout-exp', false, userContexts[0]);
+  const contexts = userContexts.map((context) => ({
+    flagKey: 'checkout-exp',
+    defaultValue: false,
+    flagValueType: 'boolean' as const,
+    context,
+    clientMetadata: plain.metadata,
+    providerMetadata: provider.metadata,
+    logger: quiet,
+    hookData: new Map(),
+  }));
+  const finallyRate = throughput((i) => probe.finally(contexts[i % USERS]!, details));
+  await probe.close();
+  // A flush of a set with 1,000 flags × 2 variants and 50 unknown keys, into the memory state:
+  // increments only (a sink without maximize, as before the lifecycle) vs increments + raises.
+  const flushMs = async (raise: boolean) => {
+    const sink = raise
+      ? state
+      : {
+          increment: (ns: string, id: string, c: Readonly<Record<string, number>>) =>
+            state.increment(ns, id, c),
+        };
+    const times: number[] = [];
+    for (let round = 0; round < 9; round++) {
+      const m = new MetricsAggregator({ sink, autoFlush: false, logger: quiet });
+      for (let f = 0; f < 1_000; f++)
+        for (const variant of ['on', 'off'])
+          m.finally(contexts[f]!, {
+            ...details,
+            flagKey: `flag-${f}`,
+            variant,
+            flagMetadata: { flagSetId: 'bench' },
+          });
+      for (let u = 0; u < 50; u++)
+        m.finally(contexts[u]!, {
+          ...details,
+          flagKey: `typo-${u}`,
+          variant: undefined,
+          errorCode: ErrorCode.FLAG_NOT_FOUND,
+          flagMetadata: { flagSetId: 'bench' },
+        });
+      const t0 = performance.now();
+      await m.flush();
+      times.push(performance.now() - t0);
+    }
+    return [...times].sort((a, b) => a - b)[4]!;
+  };
+  const incrementsOnly = await flushMs(false);
+  const withRaises = await flushMs(true);
+  printTable([
+    {
+      'MetricsAggregator (memory state)': 'its finally() alone, per evaluation',
+      figure: `${(1e6 / finallyRate).toFixed(2)} µs (${Math.round(finallyRate).toLocaleString('en-US')}/s)`,
+    },
+    {
+      'MetricsAggregator (memory state)':
+        'flush, 1,000 flags × 2 variants + 50 unknown keys: increments only',
+      figure: `${incrementsOnly.toFixed(1)} ms`,
+    },
+    {
+      'MetricsAggregator (memory state)': '… with the seen/unknown raises (maximize)',
+      figure: `${withRaises.toFixed(1)} ms (+${(withRaises - incrementsOnly).toFixed(1)} ms per flush, every 5 s by default)`,
+    },
+  ]);
+}
 
 console.log(`load average at end: ${load()}`);
 

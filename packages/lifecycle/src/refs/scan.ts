@@ -7,7 +7,7 @@
  * first 8,000 bytes, as git decides) and huge ones are skipped and counted, as are generated
  * accessor files (their keys are definitions, not uses).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GENERATED_MARKER } from '../generate/accessors.js';
 import type { KeyCase } from '../names.js';
@@ -93,6 +93,45 @@ const JAVASCRIPT = /\.(?:[cm]?[jt]sx?|vue|svelte|astro)$/i;
 const BINARY_PROBE = 8_000;
 const MAX_CONTEXT_WIDTH = 200;
 
+/**
+ * Reads a file into `buffer` (or a larger one) through one descriptor: open, fstat for the size
+ * limit, read, close (a separate `stat` by path costs as much as the read). `undefined` when it
+ * cannot be read, `'too-large'` beyond `maxBytes`.
+ */
+function readSmallFile(
+  path: string,
+  maxBytes: number,
+  buffer: Buffer,
+): { buffer: Buffer; length: number } | 'too-large' | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) return 'too-large';
+    let target = buffer;
+    if (size + 1 > target.length) target = Buffer.allocUnsafe(Math.max(size + 1, target.length * 2));
+    let length = 0;
+    // Read to the end: a file may grow between fstat and read (up to the buffer).
+    for (
+      let n = readSync(fd, target, 0, target.length, 0);
+      n > 0;
+      n = readSync(fd, target, length, target.length - length, length)
+    ) {
+      length += n;
+      if (length === target.length) break;
+    }
+    return length > maxBytes ? 'too-large' : { buffer: target, length };
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Line starts of a text, computed once per file with hits. */
 function lineStarts(text: string): number[] {
   const starts = [0];
@@ -138,37 +177,30 @@ export function scanCodeReferences(root: string, options: CodeReferenceOptions):
   const missing: MissingReference[] = [];
   const files = { scanned: 0, binary: 0, tooLarge: 0, generated: 0 };
   let bytes = 0;
+  // One buffer for every file (grown as needed): a scan allocates per file only its text.
+  let buffer: Buffer = Buffer.allocUnsafe(64 * 1024);
 
   const walk = walkFiles(
     base,
     (relative, absolute) => {
-      let size: number;
-      try {
-        size = statSync(absolute).size;
-      } catch {
-        return;
-      }
-      if (size > maxBytes) {
+      const read = readSmallFile(absolute, maxBytes, buffer);
+      if (read === undefined) return;
+      if (read === 'too-large') {
         files.tooLarge++;
         return;
       }
-      let buffer: Buffer;
-      try {
-        buffer = readFileSync(absolute);
-      } catch {
-        return;
-      }
-      if (buffer.subarray(0, BINARY_PROBE).includes(0)) {
+      buffer = read.buffer;
+      if (buffer.subarray(0, Math.min(BINARY_PROBE, read.length)).includes(0)) {
         files.binary++;
         return;
       }
-      const text = buffer.toString('utf8');
+      const text = buffer.toString('utf8', 0, read.length);
       if (text.slice(0, 500).includes(GENERATED_MARKER)) {
         files.generated++;
         return;
       }
       files.scanned++;
-      bytes += buffer.length;
+      bytes += read.length;
       const hits = matcher.find(text, JAVASCRIPT.test(relative));
       if (hits.length === 0) return;
       const starts = lineStarts(text);
