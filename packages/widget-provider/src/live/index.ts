@@ -4,10 +4,7 @@
  * that do not opt in do not ship it.
  * @packageDocumentation
  */
-export {
-  DEFAULT_INACTIVITY_DELAY_SEC,
-  LiveRefresh,
-  type LiveRefreshOptions,
-  type LiveRefreshStatus,
-} from './live-refresh.js';
+export { LiveRefresh } from './live-refresh.js';
+export { DEFAULT_INACTIVITY_DELAY_SEC, type LiveRefreshOptions } from './options.js';
+export type { LiveRefreshStatus } from './status.js';
 export { MAX_RETRY_AFTER_MS } from './ofrep-client.js';

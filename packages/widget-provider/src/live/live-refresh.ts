@@ -15,51 +15,14 @@
  * widget asks the app for a new one once. A page that may not connect (CSP) stays on tool
  * results. Nothing here logs: the stream URL and the headers carry the token.
  */
-import { ProviderEvents } from '@openfeature/web-sdk';
 import { FLAGS_META_KEY, type WidgetFlagsPayload, type WidgetLiveRefresh } from '../shared/payload.js';
 import { sameJson } from '../widget/same-json.js';
 import type { WidgetFlagProvider } from '../widget/widget-flag-provider.js';
 import { type Notice, type Outcome, openStream, postBulk } from './ofrep-client.js';
+import { DEFAULT_INACTIVITY_DELAY_SEC, type LiveRefreshOptions } from './options.js';
 import { readEvents } from './sse.js';
+import { type LiveRefreshStatus, StatusReporter } from './status.js';
 import { linkedStream, payloadFromAnswer } from './to-payload.js';
-
-/**
- * Where live refresh stands:
- * - `off`: the current payload has no `live` section (or the refresher is closed);
- * - `connecting`: the first bulk request or stream of a payload is under way;
- * - `live`: the event stream is open, changes arrive as they happen;
- * - `retrying`: the stream or a request failed; retrying with backoff (flags are the last received);
- * - `unauthorized`: the widget token was refused (expired or revoked): the last payload stays
- *   until the next tool result;
- * - `blocked`: the page may not connect to the OFREP origin (the host's CSP): tool results only.
- */
-export type LiveRefreshStatus = 'off' | 'connecting' | 'live' | 'retrying' | 'unauthorized' | 'blocked';
-
-/** Options of {@link LiveRefresh}. */
-export interface LiveRefreshOptions {
-  /**
-   * Calls the app's app-only refresh tool through the host (`window.openai.callTool`, or MCP
-   * Apps `tools/call`) and resolves with its result, which carries a fresh payload and token.
-   * Used once when a token is refused (so a widget outlives its token's 5 to 15 minutes), and,
-   * on hosts that block connections, whenever the page becomes visible again.
-   * @default undefined: a refused token ends live refresh until the next tool result
-   */
-  refreshTool?: () => Promise<unknown>;
-  /**
-   * Seconds hidden after which the stream is closed (ADR-0008); the page re-fetches when visible.
-   * @default the server's `inactivityDelaySec`, else 120
-   */
-  inactivityDelaySec?: number;
-  /** First retry delay in ms (then doubled per failure, with jitter). @default 1000 */
-  minRetryDelayMs?: number;
-  /** Longest retry delay in ms (a longer `Retry-After` is honoured up to 10 minutes). @default 60000 */
-  maxRetryDelayMs?: number;
-  /** The `fetch` to use. @default globalThis.fetch */
-  fetch?: typeof fetch;
-}
-
-/** `inactivityDelaySec` when neither the option nor the server gives one (ADR-0008). */
-export const DEFAULT_INACTIVITY_DELAY_SEC = 120;
 
 /** The state of following one payload's `live` section. */
 interface Session {
@@ -105,18 +68,17 @@ const isLive = (live: WidgetLiveRefresh | undefined): live is WidgetLiveRefresh 
  */
 export class LiveRefresh {
   private session: Session | undefined;
-  private current: LiveRefreshStatus = 'off';
-  private stale = false;
+  private readonly reporter: StatusReporter;
   /** The host refused a connection to the OFREP origin: it will for this page's whole life. */
   private blocked = false;
   private renewing = false;
-  private readonly listeners = new Set<(status: LiveRefreshStatus) => void>();
   private readonly stop: () => void;
 
   constructor(
     private readonly provider: WidgetFlagProvider,
     private readonly options: LiveRefreshOptions = {},
   ) {
+    this.reporter = new StatusReporter(provider);
     const unsubscribe = provider.onPayload((payload) => (payload ? this.follow(payload) : this.close()));
     const onVisibility = () => this.visibilityChanged();
     const onViolation = (event: SecurityPolicyViolationEvent) => this.violation(event);
@@ -133,7 +95,7 @@ export class LiveRefresh {
 
   /** Where live refresh stands now. */
   get status(): LiveRefreshStatus {
-    return this.current;
+    return this.reporter.status;
   }
 
   /**
@@ -142,8 +104,7 @@ export class LiveRefresh {
    * @returns a function that removes the listener.
    */
   onStatus(listener: (status: LiveRefreshStatus) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.reporter.listen(listener);
   }
 
   /**
@@ -152,7 +113,7 @@ export class LiveRefresh {
    */
   async refresh(): Promise<void> {
     const session = this.session;
-    if (session && this.current === 'live') return this.refetch(session, undefined);
+    if (session && this.status === 'live') return this.refetch(session, undefined);
     if (session) return this.connect(session, false);
     if (this.blocked) await this.throughTool();
   }
@@ -161,7 +122,7 @@ export class LiveRefresh {
   close(): void {
     this.end();
     this.stop();
-    this.setStatus('off');
+    this.reporter.set('off');
   }
 
   private follow(payload: WidgetFlagsPayload): void {
@@ -171,7 +132,7 @@ export class LiveRefresh {
     this.end();
     // Undated payloads cannot be ordered against refreshed ones: the server helper dates them.
     if (this.blocked || !isLive(live) || payload.issuedAt === undefined) {
-      this.setStatus(this.blocked ? 'blocked' : 'off');
+      this.reporter.set(this.blocked ? 'blocked' : 'off');
       return;
     }
     const session: Session = {
@@ -187,7 +148,7 @@ export class LiveRefresh {
       refetching: false,
     };
     this.session = session;
-    this.setStatus('connecting');
+    this.reporter.set('connecting');
     void this.connect(session, false);
   }
 
@@ -205,7 +166,7 @@ export class LiveRefresh {
     );
     if (session !== this.session || !this.apply(session, outcome)) return;
     // A server that links no stream is refreshed when the page becomes visible again only.
-    if (session.streamUrl === undefined) return this.setStatus('off');
+    if (session.streamUrl === undefined) return this.reporter.set('off');
     await this.listen(session, session.streamUrl);
   }
 
@@ -224,7 +185,7 @@ export class LiveRefresh {
       return;
     }
     session.attempt = 0;
-    this.setStatus('live');
+    this.reporter.set('live');
     try {
       await readEvents(opened.body as ReadableStream<Uint8Array>, (data) => this.onEvent(session, data));
     } catch {
@@ -311,7 +272,7 @@ export class LiveRefresh {
   /** Closes the stream and tries again after the backoff (or `Retry-After`, if longer). */
   private retry(session: Session, afterMs: number): void {
     this.drop(session);
-    this.setStatus('retrying');
+    this.reporter.set('retrying');
     const min = this.options.minRetryDelayMs ?? 1_000;
     const backoff = Math.min(this.options.maxRetryDelayMs ?? 60_000, min * 2 ** session.attempt++);
     // Jitter: widgets that lost one server together do not all come back in the same instant.
@@ -325,7 +286,7 @@ export class LiveRefresh {
     this.drop(session);
     const tool = this.options.refreshTool;
     if (tool && (!session.renewed || session.worked)) {
-      this.setStatus('retrying');
+      this.reporter.set('retrying');
       const result = await tool().catch(() => undefined);
       if (session !== this.session) return;
       this.renewing = true;
@@ -337,7 +298,7 @@ export class LiveRefresh {
       // A new payload with a new token started a new session; anything else leaves this one refused.
       if (session !== this.session) return;
     }
-    this.setStatus('unauthorized');
+    this.reporter.set('unauthorized');
   }
 
   /** A host that blocks connections: a fresh payload through the app's tool, if the app has one. */
@@ -368,9 +329,9 @@ export class LiveRefresh {
       // After an unknown time away the cache may be anything: unconditional (ADR-0008).
       session.dormant = false;
       void this.connect(session, true);
-    } else if (this.current === 'live') {
+    } else if (this.status === 'live') {
       void this.refetch(session, undefined);
-    } else if (this.current === 'retrying' && !session.refetching) {
+    } else if (this.status === 'retrying' && !session.refetching) {
       void this.connect(session, false);
     }
   }
@@ -381,7 +342,7 @@ export class LiveRefresh {
     if (event.blockedURI && !event.blockedURI.startsWith(new URL(session.live.url).origin)) return;
     this.blocked = true;
     this.end();
-    this.setStatus('blocked');
+    this.reporter.set('blocked');
   }
 
   private drop(session: Session): void {
@@ -401,29 +362,5 @@ export class LiveRefresh {
 
   private fetcher(): typeof fetch {
     return this.options.fetch ?? globalThis.fetch.bind(globalThis);
-  }
-
-  private setStatus(status: LiveRefreshStatus): void {
-    const previous = this.current;
-    this.current = status;
-    if (status === previous) return;
-    const stale = status === 'retrying' || status === 'unauthorized';
-    // Stale again when the reason changes (retrying, then refused), ready once fresh.
-    if (stale)
-      this.provider.events.emit(ProviderEvents.Stale, {
-        message:
-          status === 'unauthorized'
-            ? 'live refresh: the widget token was refused (expired or revoked); showing the last flags'
-            : 'live refresh: connection lost; retrying',
-      });
-    else if (this.stale) this.provider.events.emit(ProviderEvents.Ready);
-    this.stale = stale;
-    for (const listener of this.listeners) {
-      try {
-        listener(status);
-      } catch {
-        // A listener that throws must not stop live refresh.
-      }
-    }
   }
 }
