@@ -15,7 +15,16 @@ export function fitness(environment: 'staging' | 'production'): FlagSetDocument 
       variants: { on: true, off: false },
       defaultVariant: 'off',
       targeting: {
-        if: [{ in: [{ var: 'organization' }, ['acme-gyms']] }, 'on', { fractional: [['on', 25], ['off', 75]] }],
+        if: [
+          { in: [{ var: 'organization' }, ['acme-gyms']] },
+          'on',
+          {
+            fractional: [
+              ['on', 25],
+              ['off', 75],
+            ],
+          },
+        ],
       },
       metadata: { kind: 'release', owner: 'bookings-team', expiresAt: '2025-01-31' },
     },
@@ -23,21 +32,36 @@ export function fitness(environment: 'staging' | 'production'): FlagSetDocument 
       state: 'ENABLED',
       variants: { list: 'list', cards: 'cards' },
       defaultVariant: 'list',
-      targeting: { fractional: [['list', 50], ['cards', 50]] },
+      targeting: {
+        fractional: [
+          ['list', 50],
+          ['cards', 50],
+        ],
+      },
       metadata: { kind: 'experiment', owner: 'growth' },
     },
     'new-checkout': {
       state: 'ENABLED',
       variants: { on: true, off: false },
       defaultVariant: 'off',
-      targeting: { fractional: [['on', 0], ['off', 100]] },
+      targeting: {
+        fractional: [
+          ['on', 0],
+          ['off', 100],
+        ],
+      },
       metadata: { kind: 'release', owner: 'payments' },
     },
     'new-search': {
       state: 'ENABLED',
       variants: { on: true, off: false },
       defaultVariant: 'off',
-      targeting: { fractional: [['on', 0], ['off', 100]] },
+      targeting: {
+        fractional: [
+          ['on', 0],
+          ['off', 100],
+        ],
+      },
       metadata: { kind: 'release', owner: 'search' },
     },
     'premium-classes': {
@@ -59,7 +83,18 @@ export function manyFlags(count: number): FlagSetDocument {
       state: 'ENABLED',
       variants: { on: true, off: false },
       defaultVariant: 'off',
-      targeting: { if: [{ in: [{ var: 'tier' }, ['pro']] }, 'on', { fractional: [['on', i % 100], ['off', 100 - (i % 100)]] }] },
+      targeting: {
+        if: [
+          { in: [{ var: 'tier' }, ['pro']] },
+          'on',
+          {
+            fractional: [
+              ['on', i % 100],
+              ['off', 100 - (i % 100)],
+            ],
+          },
+        ],
+      },
       metadata: { kind: i % 10 === 0 ? 'kill-switch' : 'release', owner: `team-${i % 7}` },
     };
   }

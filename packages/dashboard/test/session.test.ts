@@ -29,7 +29,12 @@ async function signIn(token: string, headers: Record<string, string> = {}) {
   return { status: response.status, setCookie, cookie: setCookie.split(';')[0]!, body };
 }
 
-function withCookie(cookie: string, method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+function withCookie(
+  cookie: string,
+  method: string,
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> } = {},
+) {
   return fetch(`${stack.url}${path}`, {
     method,
     headers: {
@@ -48,7 +53,9 @@ describe('dashboard sessions', () => {
   it('signs in with a token: an HttpOnly, SameSite=Strict cookie holding no token, and a CSRF token', async () => {
     const { status, setCookie, body } = await signIn(stack.tokens.editor);
     expect(status).toBe(201);
-    expect(setCookie).toMatch(/^ensign-session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(setCookie).toMatch(
+      /^ensign-session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+    );
     expect(setCookie).not.toContain(stack.tokens.editor);
     expect(body.role).toBe('editor');
     expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -65,8 +72,14 @@ describe('dashboard sessions', () => {
   it('refuses a cookie-authenticated write without the CSRF token, and writes nothing', async () => {
     const { cookie, body } = await signIn(stack.tokens.editor);
     const before = await stack.store.version(SET);
-    for (const headers of [{}, { 'x-csrf-token': 'x'.repeat(43) }, { 'x-csrf-token': '' }]) {
-      const refused = await withCookie(cookie, 'POST', killPath, { body: { reason: 'no csrf' }, headers: { 'if-match': '*', ...headers } });
+    for (const headers of [{}, { 'x-csrf-token': 'x'.repeat(43) }, { 'x-csrf-token': '' }] as Record<
+      string,
+      string
+    >[]) {
+      const refused = await withCookie(cookie, 'POST', killPath, {
+        body: { reason: 'no csrf' },
+        headers: { 'if-match': '*', ...headers },
+      });
       expect(refused.status).toBe(403);
       expect(((await refused.json()) as { type: string }).type).toMatch(/csrf-token-invalid$/);
     }
@@ -76,9 +89,17 @@ describe('dashboard sessions', () => {
       headers: { 'if-match': '*', 'x-csrf-token': body.csrfToken! },
     });
     expect(killed.status).toBe(200);
-    const history = (await stack.call('GET', `/api/v1/flag-sets/${SET}/history?limit=1`)).body as { entries: { actor: string; reason: string }[] };
-    expect(history.entries[0]).toMatchObject({ actor: expect.stringMatching(/^Editor Eve \(tok_/), reason: 'with csrf' });
-    const restored = await withCookie(cookie, 'POST', restorePath, { body: {}, headers: { 'if-match': '*', 'x-csrf-token': body.csrfToken! } });
+    const history = (await stack.call('GET', `/api/v1/flag-sets/${SET}/history?limit=1`)).body as {
+      entries: { actor: string; reason: string }[];
+    };
+    expect(history.entries[0]).toMatchObject({
+      actor: expect.stringMatching(/^Editor Eve \(tok_/),
+      reason: 'with csrf',
+    });
+    const restored = await withCookie(cookie, 'POST', restorePath, {
+      body: {},
+      headers: { 'if-match': '*', 'x-csrf-token': body.csrfToken! },
+    });
     expect(restored.status).toBe(200);
   });
 
@@ -97,13 +118,18 @@ describe('dashboard sessions', () => {
     expect(killed.status).toBe(200);
     const restored = await stack.call('POST', restorePath, {}, { 'if-match': '*' });
     expect(restored.status).toBe(200);
-    expect((await stack.call('GET', '/api/v1/session', undefined, {}, stack.tokens.viewer)).body).toMatchObject({ csrfToken: null, role: 'viewer' });
+    expect(
+      (await stack.call('GET', '/api/v1/session', undefined, {}, stack.tokens.viewer)).body,
+    ).toMatchObject({ csrfToken: null, role: 'viewer' });
   });
 
   it('keeps roles: a viewer session reads but may not write, even with its CSRF token', async () => {
     const { cookie, body } = await signIn(stack.tokens.viewer);
     expect((await withCookie(cookie, 'GET', `/api/v1/flag-sets/${SET}/flags`)).status).toBe(200);
-    const refused = await withCookie(cookie, 'POST', killPath, { body: {}, headers: { 'if-match': '*', 'x-csrf-token': body.csrfToken! } });
+    const refused = await withCookie(cookie, 'POST', killPath, {
+      body: {},
+      headers: { 'if-match': '*', 'x-csrf-token': body.csrfToken! },
+    });
     expect(refused.status).toBe(403);
   });
 
@@ -121,14 +147,17 @@ describe('dashboard sessions', () => {
   });
 
   it('ends the sessions of a revoked token, and on sign-out', async () => {
-    const created = (await stack.call('POST', '/api/v1/tokens', { name: 'short-lived', role: 'viewer' })).body as { token: string; record: { id: string } };
+    const created = (await stack.call('POST', '/api/v1/tokens', { name: 'short-lived', role: 'viewer' }))
+      .body as { token: string; record: { id: string } };
     const { cookie, body } = await signIn(created.token);
     expect((await withCookie(cookie, 'GET', '/api/v1/session')).status).toBe(200);
     expect((await stack.call('DELETE', `/api/v1/tokens/${created.record.id}`)).status).toBe(200);
     expect((await withCookie(cookie, 'GET', '/api/v1/session')).status).toBe(401);
 
     const other = await signIn(stack.tokens.viewer);
-    const out = await withCookie(other.cookie, 'DELETE', '/api/v1/session', { headers: { 'x-csrf-token': other.body.csrfToken! } });
+    const out = await withCookie(other.cookie, 'DELETE', '/api/v1/session', {
+      headers: { 'x-csrf-token': other.body.csrfToken! },
+    });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/Max-Age=0/);
     expect((await withCookie(other.cookie, 'GET', '/api/v1/session')).status).toBe(401);
@@ -138,7 +167,10 @@ describe('dashboard sessions', () => {
   it('pushes a change of the set to an open event stream authenticated by the cookie', async () => {
     const { cookie } = await signIn(stack.tokens.viewer);
     const controller = new AbortController();
-    const response = await fetch(`${stack.url}/api/v1/flag-sets/${SET}/events`, { headers: { cookie }, signal: controller.signal });
+    const response = await fetch(`${stack.url}/api/v1/flag-sets/${SET}/events`, {
+      headers: { cookie },
+      signal: controller.signal,
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = response.body!.getReader();
@@ -172,9 +204,15 @@ describe('dashboard sessions', () => {
     const script = /src="([^"]+\.js)"/.exec(html)![1]!;
     const asset = await fetch(`${stack.url}/dashboard/${script}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(asset.headers.get('cache-control')).toContain('immutable');
-    expect((await fetch(`${stack.url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/dashboard/');
+    expect((await fetch(`${stack.url}/`, { redirect: 'manual' })).headers.get('location')).toBe(
+      '/dashboard/',
+    );
     const doc = (await stack.call('GET', '/api/v1/openapi.json')).body as { paths: Record<string, unknown> };
-    for (const path of ['/api/v1/session', '/api/v1/flag-sets/{set}/events', '/api/v1/flag-sets/{set}/flags/{key}/evaluations'])
+    for (const path of [
+      '/api/v1/session',
+      '/api/v1/flag-sets/{set}/events',
+      '/api/v1/flag-sets/{set}/flags/{key}/evaluations',
+    ])
       expect(Object.keys(doc.paths)).toContain(path);
   });
 });

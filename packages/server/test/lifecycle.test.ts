@@ -137,7 +137,7 @@ describe('archive and unarchive', () => {
       archived: { etag, reason: 'launched long ago', archivedBy: expect.stringContaining('test-admin') },
     });
     expect((await t.call('GET', path, admin())).status).toBe(404);
-    const evaluated = await t.call('POST', `/ofrep/v1/evaluate/flags/old-banner`, {
+    const evaluated = await t.call('POST', '/ofrep/v1/evaluate/flags/old-banner', {
       token: t.tokens.server,
       body: { context: {} },
     });

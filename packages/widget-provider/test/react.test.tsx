@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
-/** @jsxRuntime automatic @jsxImportSource react */
+/** @jsxImportSource react */
+/** @jsxRuntime automatic */
 import { OpenFeature, OpenFeatureProvider, useFlag } from '@openfeature/react-sdk';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { Suspense } from 'react';

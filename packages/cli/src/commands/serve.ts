@@ -120,7 +120,9 @@ export async function serve(options: ServeOptions, context: CommandContext): Pro
     `Ensign server listening at ${url}, flags in ${backend.where}.`,
     `  admin API: ${base}/api/v1   (OpenAPI: ${base}/api/v1/openapi.json)`,
     `  OFREP:     ${base}/ofrep/v1`,
-    ...(options.dashboard !== false ? [`  dashboard: ${base}/dashboard/   (sign in with an admin, editor or viewer token)`] : []),
+    ...(options.dashboard !== false
+      ? [`  dashboard: ${base}/dashboard/   (sign in with an admin, editor or viewer token)`]
+      : []),
   ];
   if (token !== undefined) {
     if (options.adminTokenFile !== undefined) {

@@ -30,12 +30,20 @@ export class DrivenRollouts {
   }
 
   /** `units` new units of `flagKey` split as the flag says now, with each arm's error rate. */
-  async traffic(flagSet: string, flagKey: string, units: number, errorRate: Readonly<Record<string, number>>, release = 'on', replace = 'off'): Promise<void> {
+  async traffic(
+    flagSet: string,
+    flagKey: string,
+    units: number,
+    errorRate: Readonly<Record<string, number>>,
+    release = 'on',
+    replace = 'off',
+  ): Promise<void> {
     const flag = (await this.stack.store.load(flagSet)).document.flags[flagKey] as FlagDefinition;
     const weights = rolloutWeightsOf(flag) ?? {};
     const pool = (weights[release] ?? 0) + (weights[replace] ?? 0);
     const released = pool > 0 ? Math.round((units * (weights[release] ?? 0)) / pool) : 0;
-    const cohort = flag.metadata?.[COHORT_METADATA] === undefined ? '' : String(flag.metadata[COHORT_METADATA]);
+    const cohort =
+      flag.metadata?.[COHORT_METADATA] === undefined ? '' : String(flag.metadata[COHORT_METADATA]);
     const counters: Record<string, number> = {};
     let errors = 0;
     for (const [variant, n] of [
@@ -53,7 +61,8 @@ export class DrivenRollouts {
     }
     const ns = metricsNamespace(flagSet);
     await this.stack.state.increment(ns, METRIC_RECORDS.units(flagKey, cohort), counters);
-    if (errors > 0) await this.stack.state.increment(ns, METRIC_RECORDS.events, { [counterName('t', 'error')]: errors });
+    if (errors > 0)
+      await this.stack.state.increment(ns, METRIC_RECORDS.events, { [counterName('t', 'error')]: errors });
   }
 
   /** Moves the clock by `ms` and lets the controller look. */

@@ -34,12 +34,21 @@ export interface Stack {
   /** One token per role (`editor` may write every set). */
   readonly tokens: Readonly<Record<Role, string>>;
   /** Sends an admin API request with a bearer token (the admin's unless given). */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>, token?: string): Promise<{ status: number; body: unknown; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+    token?: string,
+  ): Promise<{ status: number; body: unknown; headers: Headers }>;
   close(): Promise<void>;
 }
 
 /** Starts a stack and imports `flagSets` through the API. */
-export async function startStack(backend: Backend, flagSets: Record<string, FlagSetDocument>): Promise<Stack> {
+export async function startStack(
+  backend: Backend,
+  flagSets: Record<string, FlagSetDocument>,
+): Promise<Stack> {
   const store: FlagStore =
     backend.kind === 'memory'
       ? new MemoryFlagStore({ logger: quiet })
@@ -79,11 +88,18 @@ export async function startStack(backend: Backend, flagSets: Record<string, Flag
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    return { status: response.status, body: text === '' ? null : (JSON.parse(text) as unknown), headers: response.headers };
+    return {
+      status: response.status,
+      body: text === '' ? null : (JSON.parse(text) as unknown),
+      headers: response.headers,
+    };
   };
   for (const [set, document] of Object.entries(flagSets)) {
-    const answer = await call('PUT', `/api/v1/flag-sets/${set}?reason=seed`, document, { 'if-none-match': '*' });
-    if (answer.status !== 201) throw new Error(`seeding ${set}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    const answer = await call('PUT', `/api/v1/flag-sets/${set}?reason=seed`, document, {
+      'if-none-match': '*',
+    });
+    if (answer.status !== 201)
+      throw new Error(`seeding ${set}: ${answer.status} ${JSON.stringify(answer.body)}`);
   }
   return {
     server,
@@ -117,7 +133,8 @@ export async function writeEvaluations(
   for (let h = hours - 1; h >= 0; h--) {
     const wave = 1 + 0.5 * Math.sin((h / 24) * 2 * Math.PI);
     const counters: Record<string, number> = {};
-    for (const [variant, n] of Object.entries(perHour)) counters[counterName('n', flagKey, variant)] = Math.round(n * wave);
+    for (const [variant, n] of Object.entries(perHour))
+      counters[counterName('n', flagKey, variant)] = Math.round(n * wave);
     await state.increment(ns, METRIC_RECORDS.window(windowStart(h)), counters);
   }
   const seen: Record<string, number> = { s: -windowStart(hours) };
