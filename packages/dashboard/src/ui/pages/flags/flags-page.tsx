@@ -42,21 +42,25 @@ export function FlagsPage({
   const session = useSession();
   const live = useLive(flagSet);
   const siblings = useMemo(() => siblingsOf(flagSet, flagSets), [flagSet, flagSets]);
-  const data = useResource(async () => {
-    const [flags, lifecycle, others] = await Promise.all([
-      loadFlags(flagSet),
-      loadLifecycle(flagSet),
-      Promise.all(siblings.map((set) => loadFlags(set).catch(() => undefined))),
-    ]);
-    return { flags, lifecycle, others: others.filter((o): o is FlagList => o !== undefined) };
-  }, [flagSet, siblings.join(','), live.tick]);
+  // Three reads, rendered as each arrives: the flags first (the table), then what decorates them.
+  const data = useResource(() => loadFlags(flagSet), [flagSet, live.tick]);
+  const report = useResource(() => loadLifecycle(flagSet), [flagSet, live.tick]);
+  const environments = useResource(
+    async () =>
+      (await Promise.all(siblings.map((set) => loadFlags(set).catch(() => undefined)))).filter(
+        (o): o is FlagList => o !== undefined,
+      ),
+    [flagSet, siblings.join(','), live.tick],
+  );
   const [filters, setFilters] = useState<Filters>({ text: '', kind: '', state: '', staleOnly: false });
   const ids = { search: useId(), kind: useId(), state: useId(), stale: useId() };
   return (
     <section aria-labelledby="flags-title">
       <h1 id="flags-title">Flags of {flagSet}</h1>
       <Loaded resource={data}>
-        {({ flags, lifecycle, others }) => {
+        {(flags) => {
+          const lifecycle = report.data;
+          const others = environments.data ?? [];
           const byKey = new Map<string, FlagLifecycle>((lifecycle?.flags ?? []).map((f) => [f.flagKey, f]));
           const rows: FlagRow[] = flags.flags.map((entry) => {
             const report = byKey.get(entry.key);
@@ -129,6 +133,9 @@ export function FlagsPage({
                   {shown.length} of {rows.length} flags
                 </output>
               </form>
+              {report.error && (
+                <p class="error">The lifecycle report could not be read: {report.error.message}</p>
+              )}
               {lifecycle === null && (
                 <p class="muted">
                   This server has no lifecycle report: usage and stale badges are not shown.
