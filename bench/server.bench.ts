@@ -7,7 +7,10 @@
  *    store in the server process) → event-stream clients that behave as the OFREP web provider
  *    does hold the new state: p50/p99, for 1 and 100 clients;
  * 3. peers measured by an optional harness or given as figures (see `bench/server/peers.ts`),
- *    beside ours with the goal's verdict.
+ *    beside ours with the goal's verdict. Unleash (`bench/unleash/`, its own install) runs when
+ *    installed: its frontend API's cases join our rounds (interleaved, same autocannon, same
+ *    context), with our bulk route at 1 connection beside its own, then its Node SDK's kill switch;
+ *    otherwise the ratios say "not measured".
  * The server runs in its own process (one core), the load generator and clients in this one.
  * Each case runs ROUNDS times, the cases interleaved (so that a change in the machine's load
  * falls on all of them), and its median round is reported.
@@ -15,11 +18,20 @@
  * BENCH_KILL_TRIALS (default 100), BENCH_PEER_FIGURES (a JSON file of peer figures).
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { killSwitchLatency } from './server/kill-switch.js';
 import { CONNECTIONS, type LoadCase, type LoadResult, runLoad } from './server/load.js';
-import { peerFigures } from './server/peers.js';
+import { type PeerFigures, peerFigures } from './server/peers.js';
 import { FLAG_COUNT, KILL_FLAG, REQUEST_BODY, SET, SINGLE_FLAG, type ServerReady } from './server/shape.js';
+import {
+  UNLEASH_BULK,
+  UNLEASH_BULK_ONE,
+  openUnleashPeer,
+  unleashFigures,
+  unleashKillSwitch,
+} from './server/unleash.js';
 import { latencySummary, printTable } from './support/measure.js';
 
 const DURATION_S = Number(process.env.BENCH_SERVER_DURATION_S ?? 5);
@@ -99,7 +111,15 @@ function serverCpu(child: ChildProcess): Promise<number> {
   });
 }
 
-async function throughput(child: ChildProcess, ready: ServerReady): Promise<Map<string, LoadResult>> {
+/** Our bulk route at one connection: measured only beside a peer's, for that ratio. */
+const OFREP_BULK_ONE = 'OFREP bulk, 1 connection';
+
+/** Runs our cases and `extra` (a peer's, and ours beside them) in the same interleaved rounds. */
+async function throughput(
+  child: ChildProcess,
+  ready: ServerReady,
+  extra: readonly LoadCase[] = [],
+): Promise<Map<string, LoadResult>> {
   console.log(
     `\n## Throughput: ${CONNECTIONS} connections, median of ${ROUNDS} interleaved ${DURATION_S} s runs ` +
       `(${WARMUP_S} s warm-up before each); ` +
@@ -143,6 +163,8 @@ async function throughput(child: ChildProcess, ready: ServerReady): Promise<Map<
       status: 304,
     },
   ];
+  const ours = new Set(cases.map((c) => c.name));
+  cases.push(...extra);
   const rounds = new Map<string, LoadResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const scenario of cases)
@@ -157,19 +179,36 @@ async function throughput(child: ChildProcess, ready: ServerReady): Promise<Map<
   const bareBulk = results.get(cases[0]!.name)!;
   const bareSingle = results.get(cases[2]!.name)!;
   printTable(
-    [...results.values()].map((r) => ({
-      case: r.name,
-      'req/s': Math.round(r.reqPerSec),
-      'p50 ms': r.p50Ms,
-      'p99 ms': r.p99Ms,
-      'server CPU µs/answer': r.serverCpuUs,
-      'vs bare (same size)':
-        r.name.includes('bulk') && !r.name.includes('304')
-          ? ratio(r.reqPerSec, bareBulk.reqPerSec)
-          : ratio(r.reqPerSec, bareSingle.reqPerSec),
-      'wrong answers': r.wrong,
-    })),
+    [...results.values()]
+      .filter((r) => ours.has(r.name))
+      .map((r) => ({
+        case: r.name,
+        'req/s': Math.round(r.reqPerSec),
+        'p50 ms': r.p50Ms,
+        'p99 ms': r.p99Ms,
+        'server CPU µs/answer': r.serverCpuUs,
+        'vs bare (same size)':
+          r.name.includes('bulk') && !r.name.includes('304')
+            ? ratio(r.reqPerSec, bareBulk.reqPerSec)
+            : ratio(r.reqPerSec, bareSingle.reqPerSec),
+        'wrong answers': r.wrong,
+      })),
   );
+  if (extra.length > 0) {
+    console.log('\nIn the same rounds, beside the peer (server CPU: that server process’s own):');
+    printTable(
+      [...results.values()]
+        .filter((r) => !ours.has(r.name))
+        .map((r) => ({
+          case: r.name,
+          'req/s': Math.round(r.reqPerSec),
+          'p50 ms': r.p50Ms,
+          'p99 ms': r.p99Ms,
+          'server CPU µs/answer': Math.round(r.serverCpuUs),
+          'wrong answers': r.wrong,
+        })),
+    );
+  }
   for (const r of results.values()) {
     if (r.wrong > 0)
       verdict(`${r.name} answers`, false, `${r.wrong} of ${r.requests} were not the expected status`);
@@ -230,42 +269,93 @@ async function killSwitch(child: ChildProcess, ready: ServerReady): Promise<{ p5
   return oneClient;
 }
 
-async function peers(bulk: LoadResult, kill: { p50: number; p99: number }): Promise<void> {
+/** What ran on our side, for the versions line. */
+function ourVersions(): string {
+  const read = (url: URL) => (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  const server = read(new URL('../packages/server/package.json', import.meta.url));
+  const autocannon = read(new URL('../node_modules/autocannon/package.json', import.meta.url));
+  return `Ensign @ensign/server ${server} on Node ${process.version.replace(/^v/, '')}; load: autocannon ${autocannon} in this process`;
+}
+
+/** The Unleash side as `peers` needs it: its figures, or why there are none. */
+type UnleashOutcome = { readonly measured: PeerFigures[] } | { readonly why: string; readonly hint: string };
+
+async function peers(
+  bulk: LoadResult,
+  bulkOne: LoadResult | undefined,
+  kill: { p50: number; p99: number },
+  unleash: UnleashOutcome,
+): Promise<void> {
   const figures = await peerFigures({
     flags: FLAG_COUNT,
     connections: CONNECTIONS,
     durationS: DURATION_S,
     context: JSON.parse(REQUEST_BODY).context as Record<string, string>,
+    // Measured above, interleaved with ours (or not at all): the hook is not to run it again.
+    measured: 'measured' in unleash ? unleash.measured : [],
   });
   console.log('\n## Peers');
-  if (figures.length === 0) {
-    console.log(
-      'No peer measured in this run (add bench/server/unleash.ts or BENCH_PEER_FIGURES; see bench/server/peers.ts).\n' +
-        'For reference only, from DESIGN.md (not this run): Unleash’s frontend API, 100 toggles, one context: ' +
-        `about 1,000–1,400 req/s; ours: ${Math.round(bulk.reqPerSec)} req/s = ` +
-        `${(bulk.reqPerSec / 1_400).toFixed(1)}–${(bulk.reqPerSec / 1_000).toFixed(1)}× that.`,
-    );
-    return;
+  if (figures.length > 0) {
+    printTable([
+      {
+        system: 'Ensign OFREP bulk',
+        source: 'this run',
+        'req/s': Math.round(bulk.reqPerSec),
+        'p99 ms': bulk.p99Ms,
+        'req/s, 1 conn': bulkOne ? Math.round(bulkOne.reqPerSec) : '',
+        'p99 ms, 1 conn': bulkOne?.p99Ms ?? '',
+        'kill switch p50 / p99 ms': `${kill.p50.toFixed(0)} / ${kill.p99.toFixed(0)}`,
+        note: 'kill switch: OFREP web client on SSE',
+      },
+      ...figures.map((peer) => ({
+        system: peer.name,
+        source: peer.source ?? '',
+        'req/s': Math.round(peer.bulk.reqPerSec),
+        'p99 ms': peer.bulk.p99Ms,
+        'req/s, 1 conn': peer.bulkOneConnection ? Math.round(peer.bulkOneConnection.reqPerSec) : '',
+        'p99 ms, 1 conn': peer.bulkOneConnection?.p99Ms ?? '',
+        'kill switch p50 / p99 ms': peer.killSwitch
+          ? `${peer.killSwitch.p50Ms.toFixed(0)} / ${peer.killSwitch.p99Ms.toFixed(0)}`
+          : '',
+        note: peer.note ?? '',
+      })),
+    ]);
   }
-  printTable([
-    {
-      system: 'Ensign OFREP bulk',
-      source: 'this run',
-      'req/s': Math.round(bulk.reqPerSec),
-      'p99 ms': bulk.p99Ms,
-      'kill switch p99 ms': kill.p99,
-      note: '',
-    },
-    ...figures.map((peer) => ({
-      system: peer.name,
-      source: peer.source ?? '',
-      'req/s': Math.round(peer.bulk.reqPerSec),
-      'p99 ms': peer.bulk.p99Ms,
-      'kill switch p99 ms': peer.killSwitch?.p99Ms ?? '',
-      note: peer.note ?? '',
-    })),
-  ]);
+  console.log(`Versions: ${ourVersions()}`);
+  for (const peer of figures) if (peer.versions) console.log(`          ${peer.versions} (${peer.source})`);
+  console.log('Ratios, Ensign ÷ Unleash:');
+  if ('why' in unleash) {
+    console.log(`  (Unleash not measured in this run: ${unleash.why}. To measure it: ${unleash.hint}.)`);
+    console.log(`  OFREP bulk ÷ Unleash frontend API req/s, ${CONNECTIONS} connections: not measured`);
+    console.log('  p99, OFREP bulk vs Unleash frontend API: not measured');
+    console.log('  kill switch p99 vs Unleash Node SDK: not measured');
+    verdicts.push(
+      `----  OFREP bulk ≥ 5× Unleash frontend API req/s, with lower p99: not measured (${unleash.why})`,
+    );
+  }
   for (const peer of figures.filter((p) => /unleash/i.test(p.name))) {
+    const tag = peer.source === 'this run' ? '' : ` (${peer.source}, not this run)`;
+    console.log(
+      `  OFREP bulk ÷ ${peer.name}, ${CONNECTIONS} connections: ${ratio(bulk.reqPerSec, peer.bulk.reqPerSec)} req/s ` +
+        `(${Math.round(bulk.reqPerSec)} vs ${Math.round(peer.bulk.reqPerSec)}); p99 ${bulk.p99Ms} vs ${peer.bulk.p99Ms} ms${tag}`,
+    );
+    if (peer.bulk.serverCpuUs !== undefined)
+      console.log(
+        `  server CPU per bulk answer, ${CONNECTIONS} connections: ${bulk.serverCpuUs.toFixed(0)} vs ` +
+          `${peer.bulk.serverCpuUs.toFixed(0)} µs = ${ratio(peer.bulk.serverCpuUs, bulk.serverCpuUs)} less ` +
+          `(less sensitive to the machine's load than req/s)${tag}`,
+      );
+    if (bulkOne && peer.bulkOneConnection)
+      console.log(
+        `  OFREP bulk ÷ ${peer.name}, 1 connection: ${ratio(bulkOne.reqPerSec, peer.bulkOneConnection.reqPerSec)} req/s ` +
+          `(${Math.round(bulkOne.reqPerSec)} vs ${Math.round(peer.bulkOneConnection.reqPerSec)}); ` +
+          `p99 ${bulkOne.p99Ms} vs ${peer.bulkOneConnection.p99Ms} ms${tag}`,
+      );
+    if (peer.killSwitch)
+      console.log(
+        `  kill switch p99: ${kill.p99.toFixed(0)} ms (OFREP web client on SSE) vs ${peer.killSwitch.p99Ms.toFixed(0)} ms ` +
+          `(${peer.name.replace(/ frontend API$/, '')} Node SDK) = ${ratio(peer.killSwitch.p99Ms, kill.p99)} faster${tag}`,
+      );
     verdict(
       `OFREP bulk ≥ 5× ${peer.name} req/s, with lower p99`,
       bulk.reqPerSec >= 5 * peer.bulk.reqPerSec && bulk.p99Ms < peer.bulk.p99Ms,
@@ -274,13 +364,55 @@ async function peers(bulk: LoadResult, kill: { p50: number; p99: number }): Prom
   }
 }
 
-const { child, ready } = await startServerProcess();
+const context = JSON.parse(REQUEST_BODY).context as Record<string, string>;
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+console.log(`load average at start: ${load()}`);
+// Unleash (when installed) starts beside our server: its start takes from seconds to a minute.
+const [{ child, ready }, unleash] = await Promise.all([startServerProcess(), openUnleashPeer(context)]);
+let outcome: UnleashOutcome = unleash.ready ? { measured: [] } : unleash;
 try {
-  const results = await throughput(child, ready);
+  const extra: LoadCase[] = [];
+  if (unleash.ready)
+    extra.push(
+      {
+        name: OFREP_BULK_ONE,
+        url: `${ready.ofrepUrl}/ofrep/v1/evaluate/flags`,
+        headers: { authorization: `Bearer ${ready.serverToken}` },
+        body: REQUEST_BODY,
+        status: 200,
+        connections: 1,
+      },
+      ...unleash.cases,
+    );
+  const results = await throughput(child, ready, extra);
   const kill = await killSwitch(child, ready);
-  await peers(results.get('OFREP bulk')!, kill);
+  if (unleash.ready) {
+    const sdk = await unleashKillSwitch(unleash.session);
+    console.log(
+      `\n## Kill switch → Unleash's Node SDK (${sdk.clients} clients polling every ${sdk.refreshMs} ms, ` +
+        `${sdk.trials} flips through its admin API)`,
+    );
+    printTable([
+      {
+        clients: sdk.clients,
+        samples: sdk.n,
+        'state held p50 ms': sdk.p50,
+        'state held p99 ms': sdk.p99,
+        'max ms': sdk.max,
+        'timed out': sdk.timeouts,
+      },
+    ]);
+    const bulk = results.get(UNLEASH_BULK)!;
+    outcome = { measured: [unleashFigures(unleash, bulk, results.get(UNLEASH_BULK_ONE), sdk)] };
+  }
+  await peers(results.get('OFREP bulk')!, results.get(OFREP_BULK_ONE), kill, outcome);
 } finally {
   child.disconnect();
+  if (unleash.ready) await unleash.session.close();
 }
 console.log('\n## Goals');
 for (const line of verdicts) console.log(line);
+console.log(`\nload average at end: ${load()}`);

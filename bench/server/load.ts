@@ -12,6 +12,12 @@ export interface LoadCase {
   readonly body: string;
   /** The status every answer must have (a run with others is reported as failed). */
   readonly status: number;
+  /** HTTP method (default POST, as OFREP evaluates; Unleash's frontend API is read with GET, no body). */
+  readonly method?: 'GET' | 'POST';
+  /** Concurrent connections (default {@link CONNECTIONS}). */
+  readonly connections?: number;
+  /** Reads the CPU time (µs) of the process that serves this case, when it is not the one `runLoad` is given. */
+  readonly serverCpu?: () => Promise<number>;
 }
 
 /** What a run measured. */
@@ -50,18 +56,21 @@ export async function runLoad(
   warmupS: number,
   serverCpu: () => Promise<number>,
 ): Promise<LoadResult> {
+  const method = scenario.method ?? 'POST';
   const options = {
     url: scenario.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...scenario.headers },
-    body: scenario.body,
-    connections: CONNECTIONS,
+    method,
+    headers:
+      method === 'POST' ? { 'content-type': 'application/json', ...scenario.headers } : scenario.headers,
+    ...(method === 'POST' && { body: scenario.body }),
+    connections: scenario.connections ?? CONNECTIONS,
     pipelining: 1,
   };
+  const readCpu = scenario.serverCpu ?? serverCpu;
   if (warmupS > 0) await autocannon({ ...options, duration: warmupS });
-  const cpuBefore = await serverCpu();
+  const cpuBefore = await readCpu();
   const result = await autocannon({ ...options, duration: durationS });
-  const cpu = (await serverCpu()) - cpuBefore;
+  const cpu = (await readCpu()) - cpuBefore;
   const statuses = result.statusCodeStats ?? {};
   const right = statuses[String(scenario.status)]?.count ?? 0;
   const answered = Object.values(statuses).reduce((sum, s) => sum + s.count, 0);

@@ -20,15 +20,32 @@ export interface PeerRunOptions {
   readonly durationS: number;
   /** The evaluation context of every request. */
   readonly context: Readonly<Record<string, string>>;
+  /**
+   * Figures the caller already measured in this run (`server.bench.ts` runs the Unleash harness
+   * interleaved with our cases): when given, even empty, the harness is not run again.
+   */
+  readonly measured?: readonly PeerFigures[];
 }
 
 /** A peer's figures. */
 export interface PeerFigures {
   readonly name: string;
-  /** Evaluating every flag for one context (Unleash: `GET /api/frontend` with that context). */
-  readonly bulk: { readonly reqPerSec: number; readonly p50Ms: number; readonly p99Ms: number };
+  /**
+   * Evaluating every flag for one context (Unleash: `GET /api/frontend` with that context);
+   * `serverCpuUs`: the peer's server process's CPU time per answer, when measured.
+   */
+  readonly bulk: {
+    readonly reqPerSec: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly serverCpuUs?: number;
+  };
+  /** The same with one connection. */
+  readonly bulkOneConnection?: { readonly reqPerSec: number; readonly p50Ms: number; readonly p99Ms: number };
   /** A kill switch → a client holds the new state. */
   readonly killSwitch?: { readonly p50Ms: number; readonly p99Ms: number };
+  /** What ran, with versions (server, runtime, database, client). */
+  readonly versions?: string;
   readonly note?: string;
   /** Set by the loader: measured in this run, or read from a file. */
   readonly source?: 'this run' | 'file';
@@ -38,7 +55,9 @@ export interface PeerFigures {
 export async function peerFigures(options: PeerRunOptions): Promise<PeerFigures[]> {
   const out: PeerFigures[] = [];
   const harness = new URL('./unleash.ts', import.meta.url);
-  if (existsSync(harness)) {
+  if (options.measured) {
+    for (const figure of options.measured) out.push({ ...figure, source: 'this run' });
+  } else if (existsSync(harness)) {
     const module = (await import(harness.href)) as {
       measureUnleash?: (o: PeerRunOptions) => Promise<PeerFigures>;
     };
