@@ -73,11 +73,11 @@ export async function main(
       throw error;
     },
   );
-  const where = redisUrl ? 'Redis (REDIS_URL)' : 'the in-memory store (set REDIS_URL for Redis)';
-  console.log(`Fitness app (example ChatGPT app) running, flags in ${where}.`);
+  const where = redisUrl ? 'Redis (REDIS_URL)' : 'memory (set REDIS_URL for Redis)';
+  console.log(`Fitness app (example ChatGPT app), flags in ${where}.`);
   console.log(`  Widget in a simulated ChatGPT host: ${http.url}/`);
   console.log(`  MCP endpoint (Streamable HTTP):     ${http.url}/mcp`);
-  if (live) console.log(`  Open widgets follow flag changes:   ${live.url}/ofrep/v1 (event stream)`);
+  if (live) console.log(`  Open widgets follow flags live:     ${live.url}/ofrep/v1`);
   console.log('  Stop with Ctrl+C.');
   // One stop, however many callers (a signal and the demo): each waits for the same one.
   let stopped: Promise<void> | undefined;
