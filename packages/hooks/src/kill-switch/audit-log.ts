@@ -25,6 +25,7 @@ export interface AuditLog {
 interface FlagShape {
   state?: unknown;
   defaultVariant?: unknown;
+  targeting?: unknown;
   metadata?: Record<string, unknown>;
 }
 
@@ -39,9 +40,37 @@ export function flagIn(snapshot: unknown, flagKey: string): FlagShape | undefine
   return snapshot as FlagShape;
 }
 
+/**
+ * The variant a kill switch serves when it is on: metadata `offVariant` (what the admin API's
+ * `kill` serves), or its older name `killSwitchOffVariant`. @internal
+ */
+export function offVariantOf(metadata: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const value = metadata?.offVariant ?? metadata?.killSwitchOffVariant;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Marked killed by the admin API's `kill` (metadata `killedAt`), whatever it serves: a kill must
+ * read as a kill here as it does in the server's webhooks. @internal
+ */
+export function markedKilled(metadata: Readonly<Record<string, unknown>> | undefined): boolean {
+  const value = metadata?.killedAt;
+  return typeof value === 'string' || typeof value === 'number';
+}
+
 /** Would this definition serve its kill-switch "off" outcome to everyone? @internal */
 export function definitionIsOff(flag: FlagShape | undefined, offVariant: string | undefined): boolean {
   if (flag === undefined) return false;
-  if (flag.state === 'DISABLED') return true;
-  return offVariant !== undefined && flag.defaultVariant === offVariant;
+  if (flag.state === 'DISABLED' || markedKilled(flag.metadata)) return true;
+  const off = offVariantOf(flag.metadata) ?? offVariant;
+  return off !== undefined && flag.defaultVariant === off && !hasTargeting(flag.targeting);
+}
+
+/** flagd reads a missing or empty `targeting` as none. */
+function hasTargeting(targeting: unknown): boolean {
+  return (
+    targeting !== undefined &&
+    targeting !== null &&
+    !(typeof targeting === 'object' && Object.keys(targeting).length === 0)
+  );
 }

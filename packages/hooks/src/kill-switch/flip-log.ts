@@ -11,7 +11,7 @@ import type { FlagMetadata } from '@openfeature/core';
 import { versionFrom } from '../events.js';
 import { withTimeout } from '../internal/timers.js';
 import type { StructuredLogger } from '../logger.js';
-import { type AuditLog, type AuditRecord, definitionIsOff, flagIn } from './audit-log.js';
+import { type AuditLog, type AuditRecord, definitionIsOff, flagIn, offVariantOf } from './audit-log.js';
 
 /** `PROVIDER_CONFIGURATION_CHANGED` details, as far as the kill-switch hook reads them. */
 export interface ConfigurationChangedDetails {
@@ -108,8 +108,7 @@ export class FlipLog {
     const before = flagIn(entry.before, flagKey);
     const metadata = (after?.metadata ?? before?.metadata ?? {}) as FlagMetadata;
     if (!this.context.isTracked(flagKey) && !this.context.isKillSwitch(flagKey, metadata)) return;
-    const offVariant =
-      typeof metadata.killSwitchOffVariant === 'string' ? metadata.killSwitchOffVariant : undefined;
+    const offVariant = offVariantOf(metadata);
     const wasOn = definitionIsOff(before, offVariant);
     const isOn = definitionIsOff(after, offVariant);
     if (wasOn === isOn) return;

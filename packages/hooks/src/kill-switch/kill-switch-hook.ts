@@ -14,7 +14,7 @@ import {
   type StructuredLogger,
   toStructuredLogger,
 } from '../logger.js';
-import { type AuditLog, definitionIsOff, flagIn } from './audit-log.js';
+import { type AuditLog, definitionIsOff, flagIn, markedKilled, offVariantOf } from './audit-log.js';
 import { type ConfigurationChangedDetails, FlipLog } from './flip-log.js';
 
 export type { ConfigurationChangedDetails } from './flip-log.js';
@@ -137,9 +137,11 @@ export class KillSwitchHook {
       const metadata = details.flagMetadata ?? {};
       const flagKey = details.flagKey ?? hookContext.flagKey;
       if (!this.isKillSwitch(flagKey, metadata)) return;
-      const offVariant = stringMeta(metadata, 'killSwitchOffVariant');
+      const offVariant = offVariantOf(metadata);
       const active =
-        details.reason === 'DISABLED' || (offVariant !== undefined && details.variant === offVariant);
+        details.reason === 'DISABLED' ||
+        markedKilled(metadata) ||
+        (offVariant !== undefined && details.variant === offVariant);
       let state = this.states.get(flagKey);
       if (!active) {
         if (state !== undefined) state.active = false;
