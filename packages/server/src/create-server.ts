@@ -196,13 +196,10 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     context,
     typeof options.webhooks === 'object' ? options.webhooks : { dispatch: options.webhooks ?? true },
   );
-  const rollouts = await startRollouts(app, context, options.rollouts);
-  const lifecycle = await startLifecycle(
-    app,
-    context,
-    options.lifecycle ?? {},
-    resolveWebhookOptions(typeof options.webhooks === 'object' ? options.webhooks : {}),
-  );
+  // Deliveries that are not from the audit log (lifecycle reports, rollout pauses) are tried alike.
+  const delivery = resolveWebhookOptions(typeof options.webhooks === 'object' ? options.webhooks : {});
+  const rollouts = await startRollouts(app, context, options.rollouts, delivery);
+  const lifecycle = await startLifecycle(app, context, options.lifecycle ?? {}, delivery);
   if (options.dashboard && sessions)
     await registerDashboard(app, context, options.dashboard, sessions, options.rollouts?.metrics);
   app.get('/api/v1/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, () =>

@@ -52,7 +52,12 @@ export { DEFAULT_STATE_PREFIX } from './state/redis/keys.js';
 export { type RedisStateAclOptions, redisMetricsAclRules, redisStateAclRules } from './state/redis/acl.js';
 export { type RouteAccess, routeAccess } from './auth/authenticate.js';
 export { FLAG_SETS, type FlagSetRecord, KnownFlagSets } from './flag-sets/known-sets.js';
-export type { Rollouts, RolloutsOptions } from './rollouts/index.js';
+export {
+  ROLLOUT_PAUSED_EVENT,
+  type Rollouts,
+  type RolloutsOptions,
+  type RolloutPausedPayload,
+} from './rollouts/index.js';
 export {
   LIFECYCLE_REPORT_EVENT,
   type Lifecycle,

@@ -7,14 +7,17 @@
  * Notifications: every step the controller takes on a flag (a stage, a rollback, a kill, the
  * completion) is an audited write with actor `rollout:<plan>` and the figures in its reason, so
  * the webhooks, which deliver the audit log, announce it like any other change. Pauses write
- * nothing to the flag: they are logged here (and kept in the plan's history).
+ * nothing to the flag: they are logged here (and kept in the plan's history), and delivered from
+ * the controller's notification to the webhooks subscribed to `rollout.paused`.
  */
 import type { CounterSource } from '@ensign/hooks';
 import { RolloutController, type RolloutControllerOptions, type RolloutNotification } from '@ensign/rollouts';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { KnownFlagSets } from '../flag-sets/known-sets.js';
+import { type ResolvedWebhookOptions, WEBHOOK_DEFAULTS } from '../webhooks/options.js';
 import { registerRolloutErrors } from './errors.js';
+import { PauseNotifier } from './pause-notifier.js';
 import { registerPlanRoutes } from './plan-routes.js';
 import { registerScheduleRoutes } from './schedule-routes.js';
 
@@ -42,11 +45,15 @@ export interface Rollouts {
   stop(): Promise<void>;
 }
 
-/** Registers the routes and, with `controller`, starts the controller once the server is ready. */
+/**
+ * Registers the routes and, with `controller`, starts the controller once the server is ready;
+ * its pauses go to the webhooks subscribed to `rollout.paused`, tried as `webhooks` says.
+ */
 export async function startRollouts(
   app: FastifyInstance,
   context: ServerContext,
   options: RolloutsOptions = {},
+  webhooks: ResolvedWebhookOptions = WEBHOOK_DEFAULTS,
 ): Promise<Rollouts> {
   const knownSets = new KnownFlagSets(context.state, context.store);
   const rollouts = {
@@ -60,6 +67,18 @@ export async function startRollouts(
     registerScheduleRoutes(scope, rollouts, knownSets);
   });
   if (options.controller !== true) return { controller: undefined, stop: async () => {} };
+  const pauses = new PauseNotifier({
+    state: context.state,
+    store: context.store,
+    logger: context.logger,
+    retry: {
+      maxAttempts: webhooks.maxAttempts,
+      initialBackoffMs: webhooks.initialBackoffMs,
+      maxBackoffMs: webhooks.maxBackoffMs,
+      timeoutMs: webhooks.timeoutMs,
+    },
+    deliveryHistory: webhooks.deliveryHistory,
+  });
   const controllerOptions: RolloutControllerOptions = {
     store: context.store,
     state: context.state,
@@ -73,10 +92,22 @@ export async function startRollouts(
       if (event.type === 'paused' || event.type === 'rolled-back' || event.type === 'killed')
         context.logger.warn(line);
       else context.logger.info(line);
+      pauses.notify(event); // in the background: the controller never waits for a receiver
       options.onEvent?.(event);
     },
   };
   const controller = new RolloutController(controllerOptions);
   app.addHook('onReady', async () => controller.start());
-  return { controller, stop: () => controller.stop() };
+  return {
+    controller,
+    stop: async () => {
+      try {
+        await controller.stop(); // no pause is announced after this
+      } finally {
+        await pauses.stop();
+      }
+    },
+  };
 }
+
+export { ROLLOUT_PAUSED_EVENT, type RolloutPausedPayload } from './deliver-pause.js';

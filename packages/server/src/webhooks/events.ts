@@ -17,6 +17,8 @@ export const WEBHOOK_EVENTS = [
   'flagset.reverted',
   // Not from the audit log: the weekly lifecycle report (`src/lifecycle/`), to subscribers that ask.
   'lifecycle.report',
+  // Not from the audit log either: a guarded rollout paused by its controller (`src/rollouts/`).
+  'rollout.paused',
 ] as const;
 
 /** What happened, as a webhook names it. */
@@ -119,6 +121,10 @@ export function summaryOf(entry: AuditEntry, event: WebhookEvent): string {
     case 'lifecycle.report':
       // Never an audit entry's event; the report has its own text (`src/lifecycle/`).
       what = `lifecycle report of flag set ${entry.flagSet}`;
+      break;
+    case 'rollout.paused':
+      // Never an audit entry's event (a pause writes no flag); its text is made in `src/rollouts/`.
+      what = `rollout of ${flagName(entry)} paused`;
       break;
     case 'flagset.replaced':
     case 'flagset.reverted': {
