@@ -1,6 +1,7 @@
 /** What every route module of the server is given: the store, the state, the live sets, the options. */
 import type { FlagStore } from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
+import type { TokenCache } from './auth/token-cache.js';
 import type { FlagSetRegistry } from './flag-sets/registry.js';
 import type { ServerMetrics } from './http/metrics/server-metrics.js';
 import type { ServerState } from './state/server-state.js';
@@ -10,6 +11,8 @@ export interface ServerContext {
   readonly store: FlagStore;
   readonly state: ServerState;
   readonly registry: FlagSetRegistry;
+  /** Token lookups, remembered for a second (revocations through this server forget them). */
+  readonly tokens: TokenCache;
   readonly logger: Logger;
   /**
    * The URL clients reach this server at (`https://flags.example.com`), for links the server

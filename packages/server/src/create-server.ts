@@ -12,6 +12,7 @@ import type { Logger } from '@openfeature/server-sdk';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerAdminRoutes } from './admin/index.js';
 import { registerAuthentication } from './auth/authenticate.js';
+import { TokenCache } from './auth/token-cache.js';
 import type { ServerContext } from './context.js';
 import { type DashboardOptions, registerDashboard } from './dashboard/index.js';
 import { DashboardSessions } from './dashboard/sessions.js';
@@ -142,6 +143,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
     store: options.store,
     state,
     registry: new FlagSetRegistry({ store: options.store, logger }),
+    tokens: new TokenCache(state),
     logger,
     publicUrl: options.publicUrl?.replace(/\/+$/, ''),
     widgetSecret: options.widgetSecret,
@@ -174,7 +176,7 @@ export async function createServer(options: ServerOptions): Promise<EnsignServer
       })
     : undefined;
   registerAuthentication(app, {
-    state,
+    tokens: context.tokens,
     defaultRateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
     ...(options.widgetSecret !== undefined && { widgetSecret: options.widgetSecret }),
     ...(sessions !== undefined && { sessions }),

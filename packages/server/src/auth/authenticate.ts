@@ -5,15 +5,16 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpProblem } from '../http/problem.js';
-import type { ServerState } from '../state/server-state.js';
 import { type Permission, type Principal, allows } from './permissions.js';
 import { RateLimiter } from './rate-limit.js';
-import { findToken } from './tokens.js';
+import type { TokenCache } from './token-cache.js';
+import { hashToken } from './tokens.js';
 import { isWidgetToken, verifyWidgetToken } from './widget-token.js';
 
 /** Options of {@link registerAuthentication}. */
 export interface AuthenticationOptions {
-  state: ServerState;
+  /** Where presented tokens are looked up. */
+  tokens: TokenCache;
   /** The secret widget tokens are sealed with; without it widget tokens are refused. */
   widgetSecret?: string;
   /** Requests per second per token when the token names none. */
@@ -109,7 +110,7 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
       const claims = options.widgetSecret ? verifyWidgetToken(token, options.widgetSecret) : undefined;
       if (claims) principal = { kind: 'widget', claims };
     } else if (token !== undefined) {
-      const record = await findToken(options.state, token);
+      const record = await options.tokens.find(token);
       if (record) principal = { kind: 'token', token: record };
     }
     if (!principal) {
@@ -129,7 +130,8 @@ export function registerAuthentication(app: FastifyInstance, options: Authentica
     const key =
       principal.kind === 'token'
         ? principal.token.id
-        : `widget:${principal.claims.flagSet}:${principal.claims.iat}`;
+        : // Each widget token has its own bucket (keyed by its hash: never the token itself).
+          `widget:${hashToken(token!)}`;
     const perSecond =
       principal.kind === 'token'
         ? (principal.token.rateLimit ?? options.defaultRateLimit)

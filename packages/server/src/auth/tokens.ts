@@ -103,13 +103,18 @@ export async function issueToken(
   return { token, record };
 }
 
+/** Has `token` the shape of a token this server issues? (Others are refused without a lookup.) */
+export function isTokenShaped(token: string): boolean {
+  return /^ens_[a-z]+_[A-Za-z0-9_-]{32}$/.test(token);
+}
+
 /** The record of a presented token if it exists, is not revoked and has not expired. */
 export async function findToken(
   state: ServerState,
   token: string,
   now = Date.now(),
 ): Promise<TokenRecord | undefined> {
-  if (!/^ens_[a-z]+_[A-Za-z0-9_-]{32}$/.test(token)) return undefined;
+  if (!isTokenShaped(token)) return undefined;
   const doc = await state.get<TokenRecord>(TOKENS, hashToken(token));
   const record = doc?.value;
   if (!record || record.revokedAt !== undefined) return undefined;

@@ -185,7 +185,10 @@ export function registerTokenRoutes(scope: FastifyInstance, context: AdminContex
     errors: [404],
     handler: async (request) => {
       const { id } = request.params;
-      if (!(await revokeToken(state, id))) {
+      const revoked = await revokeToken(state, id);
+      // At once on this instance; other instances forget within their cache's second.
+      context.tokens.forget();
+      if (!revoked) {
         throw new HttpProblem(404, 'token-not-found', 'No such token', `no token has id "${id}"`);
       }
       return { id, revoked: true };
