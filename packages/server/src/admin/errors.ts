@@ -1,10 +1,10 @@
 /**
  * The admin API's errors: the server-wide problem mapping, plus what only admin routes raise:
- * a flag changed since it was read (`FlagConflictError` → 412), intents that do not fit the flag
+ * intents that do not fit the flag
  * (`IntentError` → 409, or 422 when a request field names something the flag lacks), and the
  * flag key added to every request problem of a flag route.
  */
-import { FlagConflictError, IntentError, type IntentErrorCode } from '@ensign/store';
+import { IntentError, type IntentErrorCode } from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -30,18 +30,6 @@ const INTENT_TITLES: Readonly<Record<IntentErrorCode, [status: number, title: st
 
 /** The problem document for an error of an admin route. */
 export function adminProblemOf(error: unknown, flagKey: string | undefined): ProblemDocument {
-  if (error instanceof FlagConflictError) {
-    return {
-      type: `${PROBLEM_BASE}flag-conflict`,
-      title: 'The flag changed since it was read',
-      status: 412,
-      detail: error.message,
-      flagSet: error.flagSet,
-      flagKey: error.flagKey,
-      expectedEtag: error.expectedEtag,
-      currentEtag: error.actualEtag,
-    };
-  }
   if (error instanceof IntentError) {
     const [status, title] = INTENT_TITLES[error.code];
     const issue: ProblemIssue | undefined =

@@ -6,6 +6,7 @@
  */
 import { FlagSetValidationError } from '@ensign/core';
 import {
+  FlagConflictError,
   FlagStoreError,
   HistoryUnavailableError,
   InvalidArgumentError,
@@ -112,6 +113,19 @@ export function problemOf(error: unknown): ProblemDocument {
       status: 400,
       detail: error.message,
       errors: [{ pointer: '', field: error.argument, message: error.message }],
+    };
+  }
+  // Per-flag compare-and-set, from any route (admin, lifecycle archive, rollouts): always 412.
+  if (error instanceof FlagConflictError) {
+    return {
+      type: `${PROBLEM_BASE}flag-conflict`,
+      title: 'The flag changed since it was read',
+      status: 412,
+      detail: error.message,
+      flagSet: error.flagSet,
+      flagKey: error.flagKey,
+      expectedEtag: error.expectedEtag,
+      currentEtag: error.actualEtag,
     };
   }
   if (error instanceof VersionConflictError) {
