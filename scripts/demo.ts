@@ -1,8 +1,8 @@
 /**
  * The demo behind `npm start`: compiles the sample flag set and evaluates it for a few users,
  * printing what each would get and why, then starts the example ChatGPT app
- * (examples/fitness-app) and, on the same flags, the Ensign server (admin API, OFREP), and prints
- * their URLs and an admin token, so that `ensign kill bookings-enabled` from another terminal
+ * (examples/fitness-app) and, on the same flags, the Ensign server (admin API, OFREP,
+ * dashboard), and prints their URLs and an admin token, so that `ensign kill bookings-enabled` from another terminal
  * turns bookings off in the running app, and `ensign kill cancel-booking` removes the Cancel
  * buttons from an open widget (live refresh: the server's OFREP event stream, widget tokens
  * sealed with `ENSIGN_WIDGET_SECRET`, the example's demo secret when unset). Flags live in one
@@ -11,6 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { type EvaluationContext, type FlagValueType, compileFlagSet } from '@ensign/core';
+import { DASHBOARD_ASSETS_DIR } from '@ensign/dashboard';
 import { RedisFlagStore } from '@ensign/redis-provider';
 import {
   MemoryServerState,
@@ -60,7 +61,12 @@ async function startEnsignServer(
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   // The secret the app seals widget tokens with (live refresh of open widgets).
   const widgetSecret = process.env.ENSIGN_WIDGET_SECRET || DEMO_WIDGET_SECRET;
-  const server = await createServer({ store, state, widgetSecret });
+  const server = await createServer({
+    store,
+    state,
+    widgetSecret,
+    dashboard: { assetsDir: DASHBOARD_ASSETS_DIR },
+  });
   const wanted = process.env.ENSIGN_PORT === undefined ? 8080 : Number(process.env.ENSIGN_PORT);
   const url = await server.listen({ port: wanted }).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
@@ -71,6 +77,7 @@ async function startEnsignServer(
   console.log(`\nEnsign server on the same flags: ${url}`);
   console.log(`  admin API: ${url}/api/v1`);
   console.log(`  OFREP:     ${url}/ofrep/v1`);
+  console.log(`  dashboard: ${url}/dashboard/ (sign in with the token below)`);
   console.log('  Turn bookings off (and on again) from another terminal:');
   console.log(`    export ENSIGN_URL=${url} ENSIGN_SET=fitness`);
   console.log(`    export ENSIGN_TOKEN=${token}`);

@@ -103,6 +103,22 @@ describe('npm start: the example app and the Ensign server on the same flags', (
     expect(demo.env.ENSIGN_SET).toBe('fitness');
   });
 
+  it('serves the dashboard beside the admin API, signed in with the printed token', async () => {
+    const at = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/dashboard\/)/.exec(demo.output)?.[1];
+    expect(at).toBe(`${demo.env.ENSIGN_URL}/dashboard/`);
+    const page = await fetch(at!);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    const signIn = await fetch(`${demo.env.ENSIGN_URL}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: demo.env.ENSIGN_URL! },
+      body: JSON.stringify({ token: demo.env.ENSIGN_TOKEN }),
+    });
+    expect(signIn.status).toBe(201);
+    expect(signIn.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+  });
+
   it('ensign kill bookings-enabled turns bookings off in the running app; restore turns them on', async () => {
     expect(await inMaintenance(demo.appUrl)).toBe(false);
     const killed = await ensign(['kill', 'bookings-enabled', '--reason', 'main job test'], { env: demo.env });
