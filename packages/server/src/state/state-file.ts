@@ -4,22 +4,20 @@
  * temporary file beside it, flushed to disk, renamed over it) with owner-only permissions: it holds
  * token hashes and webhook secrets.
  */
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { dirname } from 'node:path';
+import { type VersionedFileKind, readVersionedFile, writeVersionedFile } from '@ensign/store';
 
 /** Written into the file so that a foreign JSON file is recognised as such. */
 export const STATE_FILE_FORMAT = 'ensign-server-state';
 /** Bumped when the layout changes incompatibly. */
 export const STATE_FILE_FORMAT_VERSION = 1;
+
+const STATE_FILE: VersionedFileKind = {
+  owner: 'MemoryServerState',
+  kind: 'a server-state file',
+  format: STATE_FILE_FORMAT,
+  formatVersion: STATE_FILE_FORMAT_VERSION,
+  advice: 'Restore it from a backup, or move it away to start empty (tokens and webhooks are then lost).',
+};
 
 /** What the file holds. */
 export interface StateFile {
@@ -81,56 +79,15 @@ function problemOf(parsed: Record<string, unknown>): string | undefined {
  * @throws {Error} naming the file and the option when it cannot be read or is not a state file.
  */
 export function readStateFile(file: string): StateFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`MemoryServerState: cannot read the file ${file} (option "file")`, { cause: error });
-  }
-  const corrupt = (why: string, cause?: unknown) =>
-    new Error(
-      `MemoryServerState: the file ${file} (option "file") is not a server-state file: ${why}. ` +
-        'Restore it from a backup, or move it away to start empty (tokens and webhooks are then lost).',
-      cause === undefined ? undefined : { cause },
-    );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(`it is not valid JSON (${(error as Error).message})`, error);
-  }
-  if (!isObject(parsed) || parsed.format !== STATE_FILE_FORMAT)
-    throw corrupt(`"format" is not "${STATE_FILE_FORMAT}"`);
-  if (parsed.formatVersion !== STATE_FILE_FORMAT_VERSION)
-    throw corrupt(`format version ${String(parsed.formatVersion)} is not ${STATE_FILE_FORMAT_VERSION}`);
+  const read = readVersionedFile(file, STATE_FILE);
+  if (read === undefined) return undefined;
+  const { fields: parsed, corrupt } = read;
   const problem = problemOf(parsed);
   if (problem) throw corrupt(problem);
   return parsed as unknown as StateFile;
 }
 
-/** Replaces `file` with `state`, atomically and durably. */
+/** Replaces `file` with `state`, atomically and durably (owner-only: it holds token hashes). */
 export function writeStateFile(file: string, state: StateFile): void {
-  const text = JSON.stringify({
-    format: STATE_FILE_FORMAT,
-    formatVersion: STATE_FILE_FORMAT_VERSION,
-    ...state,
-  });
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new Error(`MemoryServerState: cannot write the file ${file} (option "file"); nothing was changed`, {
-      cause: error,
-    });
-  }
+  writeVersionedFile(file, STATE_FILE, { ...state });
 }

@@ -4,24 +4,22 @@
  * positions across a restart. Written whole, atomically (a temporary file, flushed to disk, then
  * renamed over the old one), so a crash leaves either the old file or the new one, never half.
  */
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { dirname } from 'node:path';
 import type { FlagSetDocument } from '@ensign/core';
 import type { AuditEntry } from '../flag-store.js';
+import { type VersionedFileKind, readVersionedFile, writeVersionedFile } from './versioned-file.js';
 
 /** Written into the file so that a foreign JSON file is recognised as such. */
 export const FLAG_FILE_FORMAT = 'ensign-memory-flag-store';
 /** Bumped when the file's layout changes incompatibly. */
 export const FLAG_FILE_FORMAT_VERSION = 1;
+
+const FLAG_FILE: VersionedFileKind = {
+  owner: 'MemoryFlagStore',
+  kind: 'a flag-store file',
+  format: FLAG_FILE_FORMAT,
+  formatVersion: FLAG_FILE_FORMAT_VERSION,
+  advice: 'Restore it from a backup, or move it away to start empty.',
+};
 
 /** One set as the file holds it. */
 export interface FileFlagSet {
@@ -30,13 +28,6 @@ export interface FileFlagSet {
   readonly document: FlagSetDocument;
   /** Oldest first. */
   readonly log: readonly AuditEntry[];
-}
-
-/** What the file holds (sets as a list: a set id such as `__proto__` must not become a prototype). */
-interface FlagFile {
-  format: typeof FLAG_FILE_FORMAT;
-  formatVersion: number;
-  sets: FileFlagSet[];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -75,29 +66,9 @@ function problemOf(set: unknown, index: number): string | undefined {
  * @throws {Error} naming the file and the option when it cannot be read or is not a store file.
  */
 export function readFlagFile(file: string): FileFlagSet[] | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`MemoryFlagStore: cannot read the file ${file} (option "file")`, { cause: error });
-  }
-  const corrupt = (why: string, cause?: unknown) =>
-    new Error(
-      `MemoryFlagStore: the file ${file} (option "file") is not a flag-store file: ${why}. ` +
-        'Restore it from a backup, or move it away to start empty.',
-      cause === undefined ? undefined : { cause },
-    );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw corrupt(`it is not valid JSON (${(error as Error).message})`, error);
-  }
-  if (!isObject(parsed) || parsed.format !== FLAG_FILE_FORMAT)
-    throw corrupt(`"format" is not "${FLAG_FILE_FORMAT}"`);
-  if (parsed.formatVersion !== FLAG_FILE_FORMAT_VERSION)
-    throw corrupt(`format version ${String(parsed.formatVersion)} is not ${FLAG_FILE_FORMAT_VERSION}`);
+  const read = readVersionedFile(file, FLAG_FILE);
+  if (read === undefined) return undefined;
+  const { fields: parsed, corrupt } = read;
   if (!Array.isArray(parsed.sets)) throw corrupt('"sets" is not a list');
   const seen = new Set<string>();
   for (const [index, set] of (parsed.sets as unknown[]).entries()) {
@@ -115,27 +86,6 @@ export function readFlagFile(file: string): FileFlagSet[] | undefined {
  * flushed to disk, then renamed over it. Owner-only permissions: targeting rules may hold user ids.
  */
 export function writeFlagFile(file: string, sets: Iterable<FileFlagSet>): void {
-  const content: FlagFile = {
-    format: FLAG_FILE_FORMAT,
-    formatVersion: FLAG_FILE_FORMAT_VERSION,
-    sets: [...sets],
-  };
-  const text = JSON.stringify(content);
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temporary, 'w', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw new Error(`MemoryFlagStore: cannot write the file ${file} (option "file"); nothing was changed`, {
-      cause: error,
-    });
-  }
+  // Sets as a list: a set id such as `__proto__` must not become a prototype.
+  writeVersionedFile(file, FLAG_FILE, { sets: [...sets] });
 }
