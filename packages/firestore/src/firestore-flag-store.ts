@@ -25,6 +25,7 @@ import {
   type WriteResult,
   checkFlagSetId,
   entryTouchesFlag,
+  positiveIntegerOption,
   withTimeout,
 } from '@ensign/store';
 import type { Firestore, Query, Settings } from '@google-cloud/firestore';
@@ -84,14 +85,6 @@ const CLOSE_WAIT_MS = 5_000;
 /** Log documents read per query when paging through the log. */
 const PAGE = 300;
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const chosen = value ?? fallback;
-  if (!Number.isInteger(chosen) || chosen < 1) {
-    throw new RangeError(`option ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return chosen;
-}
-
 /**
  * Flag sets in Cloud Firestore (or its emulator), through the official client.
  * @example
@@ -125,9 +118,9 @@ export class FirestoreFlagStore extends BaseFlagStore {
 
   constructor(options: FirestoreFlagStoreOptions = {}) {
     super(options.maxWriteRetries ?? DEFAULT_MAX_WRITE_RETRIES);
-    this.maxLogLength = positiveInteger('maxLogLength', options.maxLogLength, DEFAULT_MAX_LOG_LENGTH);
-    this.feedCheckMs = positiveInteger('feedCheckMs', options.feedCheckMs, FEED_CHECK_MS);
-    this.feedTimeoutMs = positiveInteger('feedTimeoutMs', options.feedTimeoutMs, FEED_TIMEOUT_MS);
+    this.maxLogLength = positiveIntegerOption('maxLogLength', options.maxLogLength, DEFAULT_MAX_LOG_LENGTH);
+    this.feedCheckMs = positiveIntegerOption('feedCheckMs', options.feedCheckMs, FEED_CHECK_MS);
+    this.feedTimeoutMs = positiveIntegerOption('feedTimeoutMs', options.feedTimeoutMs, FEED_TIMEOUT_MS);
     this.logger = options.logger ?? console;
     const { firestore, owned } = openClient(options.firestore, options.settings);
     this.firestore = firestore;

@@ -20,6 +20,7 @@ import {
   checkFlagSetId,
   encodeFlag,
   entryTouchesFlag,
+  positiveIntegerOption,
 } from '@ensign/store';
 import type { Logger } from '@openfeature/server-sdk';
 import type { Cluster, Redis } from 'ioredis';
@@ -90,14 +91,6 @@ export const FEED_BLOCK_MS = 2_000;
 /** Default of {@link RedisFlagStoreOptions.feedGraceMs}. */
 export const FEED_GRACE_MS = 2_000;
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const chosen = value ?? fallback;
-  if (!Number.isInteger(chosen) || chosen < 1) {
-    throw new RangeError(`option ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return chosen;
-}
-
 /**
  * Flag sets in Redis (single node, Sentinel or Cluster).
  * @example
@@ -125,9 +118,9 @@ export class RedisFlagStore extends BaseFlagStore {
   constructor(options: RedisFlagStoreOptions = {}) {
     super(options.maxWriteRetries ?? DEFAULT_MAX_WRITE_RETRIES);
     this.prefix = options.prefix ?? DEFAULT_KEY_PREFIX;
-    this.maxLogLength = positiveInteger('maxLogLength', options.maxLogLength, DEFAULT_MAX_LOG_LENGTH);
-    this.feedBlockMs = positiveInteger('feedBlockMs', options.feedBlockMs, FEED_BLOCK_MS);
-    this.feedGraceMs = positiveInteger('feedGraceMs', options.feedGraceMs, FEED_GRACE_MS);
+    this.maxLogLength = positiveIntegerOption('maxLogLength', options.maxLogLength, DEFAULT_MAX_LOG_LENGTH);
+    this.feedBlockMs = positiveIntegerOption('feedBlockMs', options.feedBlockMs, FEED_BLOCK_MS);
+    this.feedGraceMs = positiveIntegerOption('feedGraceMs', options.feedGraceMs, FEED_GRACE_MS);
     this.logger = options.logger ?? console;
     this.warnings = new LoadWarnings(this.logger, options.validateOnLoad ?? true);
     const pubsub = options.pubsub ?? 'global';

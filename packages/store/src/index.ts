@@ -7,7 +7,7 @@
  */
 export type * from './flag-store.js';
 export * from './errors.js';
-export { MAX_ACTOR_LENGTH, MAX_REASON_LENGTH } from './store/arguments.js';
+export { MAX_ACTOR_LENGTH, MAX_REASON_LENGTH, positiveIntegerOption } from './store/arguments.js';
 export { MemoryFlagStore, type MemoryFlagStoreOptions } from './memory-flag-store.js';
 // For stores and states of one's own that keep a file on one machine (the server state does).
 export {

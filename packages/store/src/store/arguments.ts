@@ -185,3 +185,16 @@ export function checkDocumentArgument(method: string, document: unknown): FlagSe
   }
   return document as unknown as FlagSetDocument;
 }
+
+/**
+ * A store option that must be a positive integer, or its default when not given (for stores of
+ * one's own, as `RedisFlagStore` and `FirestoreFlagStore` use it).
+ * @throws {RangeError} naming the option.
+ */
+export function positiveIntegerOption(name: string, value: number | undefined, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (!Number.isInteger(chosen) || chosen < 1) {
+    throw new RangeError(`option ${name} must be a positive integer, got ${String(value)}`);
+  }
+  return chosen;
+}
