@@ -11,8 +11,9 @@ import {
   PROBLEM_BASE,
   type ProblemDocument,
   type ProblemIssue,
+  flagKeyParam,
   problemOf,
-  sendProblem,
+  registerScopeProblems,
 } from '../http/problem.js';
 
 const INTENT_TITLES: Readonly<Record<IntentErrorCode, [status: number, title: string]>> = {
@@ -64,13 +65,7 @@ export function adminProblemOf(error: unknown, flagKey: string | undefined): Pro
 
 /** Installs the admin error handler in the admin routes' scope. */
 export function registerAdminErrors(scope: FastifyInstance, logger: Logger): void {
-  scope.setErrorHandler((error, request, reply) => {
-    const key = (request.params as Record<string, unknown> | undefined)?.key;
-    const problem = adminProblemOf(error, typeof key === 'string' ? key : undefined);
-    if (problem.status >= 500) {
-      // One line, without the request's body or headers (they may hold tokens or user data).
-      logger.error(`admin API: ${request.method} ${request.routeOptions.url ?? ''} failed`, error);
-    }
-    return sendProblem(reply, request, problem);
-  });
+  registerScopeProblems(scope, logger, 'admin API', (error, request) =>
+    adminProblemOf(error, flagKeyParam(request)),
+  );
 }

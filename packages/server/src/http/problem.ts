@@ -14,6 +14,7 @@ import {
   StorePermissionError,
   VersionConflictError,
 } from '@ensign/store';
+import type { Logger } from '@openfeature/server-sdk';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** One problem inside a document: where it is and what is wrong. */
@@ -197,6 +198,32 @@ export function sendProblem(
     .code(problem.status)
     .type('application/problem+json')
     .send({ ...problem, instance: `urn:request:${request.id}` });
+}
+
+/** The flag key a route names (`:key`), for problems that carry it. */
+export function flagKeyParam(request: FastifyRequest): string | undefined {
+  const key = (request.params as Record<string, unknown> | undefined)?.key;
+  return typeof key === 'string' ? key : undefined;
+}
+
+/**
+ * Installs a scope's own mapping (`problemOfError`, which maps what the scope's routes raise and
+ * leaves the rest to the server-wide one). A failure (5xx) is logged in one line naming the API,
+ * the method and the route, without the request's body or headers (they may hold tokens or user
+ * data).
+ */
+export function registerScopeProblems(
+  scope: FastifyInstance,
+  logger: Logger,
+  api: string,
+  problemOfError: (error: unknown, request: FastifyRequest) => ProblemDocument,
+): void {
+  scope.setErrorHandler((error, request, reply) => {
+    const problem = problemOfError(error, request);
+    if (problem.status >= 500)
+      logger.error(`${api}: ${request.method} ${request.routeOptions.url ?? ''} failed`, error);
+    return sendProblem(reply, request, problem);
+  });
 }
 
 /** Routes whose errors go out without a body (OFREP: 401/403/429 carry none). */

@@ -7,7 +7,7 @@ import { LifecycleError, type LifecycleErrorCode } from '@ensign/lifecycle';
 import type { Logger } from '@openfeature/server-sdk';
 import type { FastifyInstance } from 'fastify';
 import { adminProblemOf } from '../admin/errors.js';
-import { PROBLEM_BASE, type ProblemDocument, sendProblem } from '../http/problem.js';
+import { PROBLEM_BASE, type ProblemDocument, flagKeyParam, registerScopeProblems } from '../http/problem.js';
 
 const TITLES: Readonly<Record<LifecycleErrorCode, [status: number, title: string]>> = {
   'not-archived': [404, 'The flag is not archived'],
@@ -30,11 +30,7 @@ export function lifecycleProblemOf(error: unknown, flagKey: string | undefined):
 
 /** Installs the mapping in the lifecycle routes' scope. */
 export function registerLifecycleErrors(scope: FastifyInstance, logger: Logger): void {
-  scope.setErrorHandler((error, request, reply) => {
-    const key = (request.params as Record<string, unknown> | undefined)?.key;
-    const problem = lifecycleProblemOf(error, typeof key === 'string' ? key : undefined);
-    if (problem.status >= 500)
-      logger.error(`lifecycle API: ${request.method} ${request.routeOptions.url ?? ''} failed`, error);
-    return sendProblem(reply, request, problem);
-  });
+  registerScopeProblems(scope, logger, 'lifecycle API', (error, request) =>
+    lifecycleProblemOf(error, flagKeyParam(request)),
+  );
 }

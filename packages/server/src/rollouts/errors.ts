@@ -7,7 +7,7 @@ import { RolloutError, type RolloutErrorCode } from '@ensign/rollouts';
 import type { Logger } from '@openfeature/server-sdk';
 import type { FastifyInstance } from 'fastify';
 import { adminProblemOf } from '../admin/errors.js';
-import { PROBLEM_BASE, type ProblemDocument, sendProblem } from '../http/problem.js';
+import { PROBLEM_BASE, type ProblemDocument, flagKeyParam, registerScopeProblems } from '../http/problem.js';
 
 const TITLES: Readonly<Record<RolloutErrorCode, [status: number, title: string]>> = {
   'invalid-plan': [422, 'The rollout plan is invalid'],
@@ -40,10 +40,5 @@ export function rolloutProblemOf(error: unknown): ProblemDocument {
 
 /** Installs the mapping in the rollout routes' scope. */
 export function registerRolloutErrors(scope: FastifyInstance, logger: Logger): void {
-  scope.setErrorHandler((error, request, reply) => {
-    const problem = rolloutProblemOf(error);
-    if (problem.status >= 500)
-      logger.error(`rollouts API: ${request.method} ${request.routeOptions.url ?? ''} failed`, error);
-    return sendProblem(reply, request, problem);
-  });
+  registerScopeProblems(scope, logger, 'rollouts API', (error) => rolloutProblemOf(error));
 }
