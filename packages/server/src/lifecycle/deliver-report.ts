@@ -6,10 +6,8 @@
  * carries a Slack-compatible `text` and the report's summary and flags to act on.
  */
 import { ACTION_STAGES, type LifecycleReport, lifecycleSlackText } from '@ensign/lifecycle';
-import type { ServerState } from '../state/server-state.js';
-import { type DeliverySignals, type RetryPolicy, deliverWithRetries } from '../webhooks/deliver.js';
-import { settleDelivery } from '../webhooks/outcomes.js';
-import { WEBHOOK_SECRETS, WEBHOOK_SENT, listWebhooks } from '../webhooks/records.js';
+import { type EventDelivery, type EventDeliveryDeps, deliverEvent } from '../webhooks/deliver-event.js';
+import { listWebhooks } from '../webhooks/records.js';
 import { wants } from '../webhooks/set-worker.js';
 
 /** The event of a lifecycle report delivery. */
@@ -33,23 +31,10 @@ export interface LifecycleReportPayload {
 }
 
 /** The outcome of one delivery of a report. */
-export interface ReportDelivery {
-  readonly webhookId: string;
-  readonly deliveryId: string;
-  readonly delivered: boolean;
-  readonly attempts: number;
-  readonly status?: number;
-  readonly error?: string;
-}
+export type ReportDelivery = EventDelivery;
 
 /** What sending needs. */
-export interface ReportDeliveryDeps {
-  readonly state: ServerState;
-  readonly policy: RetryPolicy;
-  /** Recent deliveries kept per subscription. */
-  readonly deliveryHistory: number;
-  readonly signals: DeliverySignals;
-}
+export type ReportDeliveryDeps = EventDeliveryDeps;
 
 /**
  * Delivers `report` to every subscription of its set that wants `lifecycle.report`. `occasion`
@@ -68,9 +53,6 @@ export async function deliverReport(
   for (const record of (await listWebhooks(state)).values()) {
     if (!wants(record, report.flagSet, LIFECYCLE_REPORT_EVENT)) continue;
     const deliveryId = `${report.flagSet}:lifecycle-${occasion}:${record.id}`;
-    if (await state.get(WEBHOOK_SENT, deliveryId)) continue;
-    const secret = (await state.get<{ secret: string }>(WEBHOOK_SECRETS, record.id))?.value.secret;
-    if (secret === undefined) continue; // deleted meanwhile
     const payload: LifecycleReportPayload = {
       id: deliveryId,
       event: LIFECYCLE_REPORT_EVENT,
@@ -81,33 +63,15 @@ export async function deliverReport(
       text: lifecycleSlackText(report),
       report: body,
     };
-    const json = JSON.stringify(payload);
-    const outcome = await deliverWithRetries(
-      { url: record.url, body: json, secret, deliveryId, event: LIFECYCLE_REPORT_EVENT },
-      deps.policy,
-      deps.signals,
-    );
-    await settleDelivery(
-      state,
-      {
-        subscriptionId: record.id,
-        deliveryId,
-        event: LIFECYCLE_REPORT_EVENT,
-        flagSet: report.flagSet,
-        version: report.version,
-        body: json,
-        outcome,
-      },
-      deps.deliveryHistory,
-    );
-    out.push({
-      webhookId: record.id,
+    const delivery = await deliverEvent(deps, {
+      record,
       deliveryId,
-      delivered: outcome.delivered,
-      attempts: outcome.attempts,
-      ...(outcome.status !== undefined && { status: outcome.status }),
-      ...(outcome.error !== undefined && !outcome.delivered && { error: outcome.error }),
+      event: LIFECYCLE_REPORT_EVENT,
+      flagSet: report.flagSet,
+      version: report.version,
+      body: JSON.stringify(payload),
     });
+    if (delivery) out.push(delivery);
   }
   return out;
 }

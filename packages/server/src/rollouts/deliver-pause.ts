@@ -8,18 +8,9 @@
  */
 import type { RolloutNotification } from '@ensign/rollouts';
 import type { FlagStore } from '@ensign/store';
-import type { ReportDelivery } from '../lifecycle/deliver-report.js';
-import type { ServerState } from '../state/server-state.js';
-import {
-  type DeliveryOutcome,
-  type DeliverySignals,
-  DeliveryStoppedError,
-  type RetryPolicy,
-  deliverWithRetries,
-} from '../webhooks/deliver.js';
+import { type EventDelivery, type EventDeliveryDeps, deliverEvent } from '../webhooks/deliver-event.js';
 import { slackEscape } from '../webhooks/events.js';
-import { settleDelivery } from '../webhooks/outcomes.js';
-import { WEBHOOK_SECRETS, WEBHOOK_SENT, type WebhookRecord, listWebhooks } from '../webhooks/records.js';
+import { type WebhookRecord, listWebhooks } from '../webhooks/records.js';
 import { wants } from '../webhooks/set-worker.js';
 
 /** The event of a rollout pause delivery. */
@@ -46,18 +37,13 @@ export interface RolloutPausedPayload {
   readonly text: string;
 }
 
-/** The outcome of one delivery of a pause (as for a lifecycle report). */
-export type PauseDelivery = ReportDelivery;
+/** The outcome of one delivery of a pause. */
+export type PauseDelivery = EventDelivery;
 
 /** What sending needs. */
-export interface PauseDeliveryDeps {
-  readonly state: ServerState;
+export interface PauseDeliveryDeps extends EventDeliveryDeps {
   /** Read for the set's version, which the deliveries and failures lists show. */
   readonly store: FlagStore;
-  readonly policy: RetryPolicy;
-  /** Recent deliveries kept per subscription. */
-  readonly deliveryHistory: number;
-  readonly signals: DeliverySignals;
 }
 
 /** The Slack line of a pause: "rollout new-checkout of fitness paused at 25%: <reason>", escaped. */
@@ -86,18 +72,14 @@ export async function deliverRolloutPause(
   return sent.filter((delivery): delivery is PauseDelivery => delivery !== undefined);
 }
 
-async function deliverOne(
+function deliverOne(
   deps: PauseDeliveryDeps,
   event: RolloutNotification,
   record: WebhookRecord,
   version: number,
 ): Promise<PauseDelivery | undefined> {
-  const { state } = deps;
   const at = new Date(event.at).toISOString();
   const deliveryId = `${event.flagSet}:rollout-${event.plan}-paused-${at}:${record.id}`;
-  if (await state.get(WEBHOOK_SENT, deliveryId)) return undefined;
-  const secret = (await state.get<{ secret: string }>(WEBHOOK_SECRETS, record.id))?.value.secret;
-  if (secret === undefined) return undefined; // deleted meanwhile
   const payload: RolloutPausedPayload = {
     id: deliveryId,
     event: ROLLOUT_PAUSED_EVENT,
@@ -111,43 +93,15 @@ async function deliverOne(
     at,
     text: pauseText(event),
   };
-  const json = JSON.stringify(payload);
-  const outcome = await deliverWithRetries(
-    { url: record.url, body: json, secret, deliveryId, event: ROLLOUT_PAUSED_EVENT },
-    deps.policy,
-    deps.signals,
-  ).catch((error: unknown): DeliveryOutcome => {
-    if (!(error instanceof DeliveryStoppedError)) throw error;
-    // No controller announces this pause again: keep it among the failures, redeliverable.
-    const now = new Date().toISOString();
-    return {
-      delivered: false,
-      attempts: 0,
-      error: 'the server closed before delivery',
-      firstAttemptAt: now,
-      lastAttemptAt: now,
-    };
-  });
-  await settleDelivery(
-    state,
-    {
-      subscriptionId: record.id,
-      deliveryId,
-      event: ROLLOUT_PAUSED_EVENT,
-      flagSet: event.flagSet,
-      version,
-      flagKey: event.flagKey,
-      body: json,
-      outcome,
-    },
-    deps.deliveryHistory,
-  );
-  return {
-    webhookId: record.id,
+  return deliverEvent(deps, {
+    record,
     deliveryId,
-    delivered: outcome.delivered,
-    attempts: outcome.attempts,
-    ...(outcome.status !== undefined && { status: outcome.status }),
-    ...(outcome.error !== undefined && !outcome.delivered && { error: outcome.error }),
-  };
+    event: ROLLOUT_PAUSED_EVENT,
+    flagSet: event.flagSet,
+    version,
+    flagKey: event.flagKey,
+    body: JSON.stringify(payload),
+    // No controller announces this pause again: keep it among the failures, redeliverable.
+    keepWhenStopped: true,
+  });
 }
