@@ -4,7 +4,7 @@
  * "bookings kill switch turned OFF by alice: INC-42 (fitness v7)".
  */
 import type { FlagDefinition, FlagSetDocument } from '@ensign/core';
-import type { AuditEntry } from '@ensign/store';
+import { type AuditEntry, KILL_SWITCH_KINDS } from '@ensign/store';
 
 /** Every event a subscription can ask for. */
 export const WEBHOOK_EVENTS = [
@@ -23,9 +23,6 @@ export const WEBHOOK_EVENTS = [
 
 /** What happened, as a webhook names it. */
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
-/** Metadata `kind` values that mark a kill switch (as the kill-switch hook reads them). */
-const KILL_SWITCH_KINDS = ['kill-switch', 'ops'];
 
 type FlagLike = Partial<FlagDefinition> | null | undefined;
 
