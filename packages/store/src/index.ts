@@ -43,14 +43,9 @@ export {
   own,
   setOwn,
 } from './store/document.js';
-export {
-  FlagSetSync,
-  type FlagSetSyncListener,
-  type FlagSetSyncOptions,
-  type FlagSource,
-  changeCount,
-  flagsChanged,
-} from './sync/flag-set-sync.js';
+export { FlagSetSync } from './sync/flag-set-sync.js';
+export { changeCount, flagsChanged } from './sync/flag-changes.js';
+export type { FlagSetSyncListener, FlagSetSyncOptions, FlagSource } from './sync/sync-options.js';
 export {
   type FeedEntryCounts,
   type FlagSetSyncCounters,

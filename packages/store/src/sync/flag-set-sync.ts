@@ -7,80 +7,32 @@
  * a full, consistent reload. It knows nothing about OpenFeature: it reports changes and
  * connection state to a listener.
  */
-import { type CompiledFlagSet, type FlagSetChanges, type FlagSetDocument, diffFlagSets } from '@ensign/core';
-import type { Logger } from '@openfeature/server-sdk';
-import type { AuditEntry, FlagSetSnapshot, FlagStore, Subscription } from '../flag-store.js';
-import { IncrementalCompiler } from './compile.js';
-import { type FlagSetSyncStatus, type ReloadCause, SyncCounters, type SyncState } from './sync-status.js';
+import type { CompiledFlagSet, FlagSetDocument } from '@ensign/core';
+import type { AuditEntry, FlagSetSnapshot } from '../flag-store.js';
+import { ChangeAnnouncements } from './change-announcements.js';
+import { FeedSubscription } from './feed-subscription.js';
+import { changeCount, flagsChanged } from './flag-changes.js';
+import { ReloadQueue, type ReloadRequest } from './reload-queue.js';
+import { ServedFlags } from './served-flags.js';
+import type { FlagSetSyncOptions } from './sync-options.js';
+import { type FlagSetSyncStatus, SyncCounters, type SyncState } from './sync-status.js';
+import { SyncTimers } from './sync-timers.js';
 import { withTimeout } from './timeout.js';
 
-/** Where the flags being served came from. */
-export type FlagSource = 'store' | 'bootstrap';
-
-/** What {@link FlagSetSync} reports. Listeners must not throw (they are the provider's emitters). */
-export interface FlagSetSyncListener {
-  /** The served flags changed; `changes` names exactly which. Not called while stale. */
-  changed(changes: FlagSetChanges): void;
-  /** The store cannot be followed (feed interrupted, reads failing); the last good flags are still served. */
-  stale(message: string): void;
-  /**
-   * The store is followed again (or for the first time after `initialize` gave up) and the flags
-   * are resynchronised; `changes` covers everything that changed meanwhile (possibly nothing).
-   */
-  recovered(changes: FlagSetChanges): void;
-}
-
-/** Options of {@link FlagSetSync}. */
-export interface FlagSetSyncOptions {
-  store: FlagStore;
-  flagSet: string;
-  /** Period of the version check that catches a feed that fell behind or a store that was reset. */
-  resyncIntervalMs: number;
-  /** Period of the full content comparison that catches changes made around the write path. */
-  verifyIntervalMs: number;
-  /**
-   * Longest wait for one store call after start, and the bound on catching up: a change the
-   * sync knows of but cannot apply within this time makes it stale.
-   */
-  requestTimeoutMs: number;
-  logger: Logger;
-  listener: FlagSetSyncListener;
-}
+// Here before they had a file of their own; the provider still imports them from here.
+export { changeCount, flagsChanged } from './flag-changes.js';
 
 type State = SyncState;
 
-const NO_CHANGES: FlagSetChanges = Object.freeze({ added: [], removed: [], changed: [] }) as FlagSetChanges;
-
-/** Total number of flags named by a change set. */
-export function changeCount(changes: FlagSetChanges): number {
-  return changes.added.length + changes.removed.length + changes.changed.length;
-}
-
-/** Every flag key a change set names, in one list (OpenFeature's `flagsChanged`). */
-export function flagsChanged(changes: FlagSetChanges): string[] {
-  return [...changes.added, ...changes.removed, ...changes.changed];
-}
-
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isDocument(value: unknown): value is FlagSetDocument {
-  const flags = (value as { flags?: unknown } | null)?.flags;
-  return typeof flags === 'object' && flags !== null && !Array.isArray(flags);
 }
 
 /**
  * Keeps `flags` equal to the store's copy of one flag set. `flags` is swapped atomically, so a
  * reader always sees one whole version.
  */
-export class FlagSetSync {
-  /** The flags being served; `undefined` until a snapshot or a bootstrap document is in. */
-  flags: CompiledFlagSet | undefined;
-  /** The store version of `flags`; -1 while serving a bootstrap document. */
-  version = -1;
-  /** Where `flags` came from. */
-  source: FlagSource | undefined;
+export class FlagSetSync extends ServedFlags {
   /** The last failure of the first sync, for the error `initialize` reports. */
   lastError: unknown;
 
@@ -95,42 +47,47 @@ export class FlagSetSync {
    */
   private inStep = false;
   private state: State = 'idle';
-  /** The change feed reported an interruption and has not resumed. */
-  private feedDown = false;
   /** The last version check failed. */
   private checkFailing = false;
-  private subscription: Subscription | undefined;
-  /** Counts follow subscriptions, so entries of a replaced one are ignored. */
-  private generation = 0;
-  private reloading: Promise<void> | undefined;
-  /** A reload was asked for while one ran: run once more (it may predate what asked). */
-  private reloadAgain: { force: boolean; cause: ReloadCause } | undefined;
+  private readonly reloads: ReloadQueue;
   private checking: Promise<void> | undefined;
-  private timers: ReturnType<typeof setInterval>[] = [];
-  /** Pending waits (retry backoff, catch-up grace), ended at once by `close`. */
-  private readonly sleepers = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
+  /** The periodic checks, and pending waits (retry backoff, catch-up grace) that `close` ends at once. */
+  private readonly timers = new SyncTimers();
+  private readonly feed: FeedSubscription;
   /** Entries ignored while a reload ran: the reload must follow the feed again from its snapshot. */
   private droppedDuringReload = false;
   private firstSync: Promise<void> | undefined;
   private warnedEmpty = false;
-  private notifyScheduled = false;
-  /** The flags listeners last heard about: changes are announced relative to these. */
-  private announced: CompiledFlagSet | undefined;
+  private readonly announcements: ChangeAnnouncements;
 
-  private readonly compiler: IncrementalCompiler;
-  /** Set-level problems (not tied to a flag) already logged. */
-  private readonly warnedIssues = new Set<string>();
   /** What the sync did, for telemetry; updated on transitions only, never per evaluation. */
   private readonly counters = new SyncCounters();
-  /** When the served flags last changed (ms since the epoch). */
-  private lastChangeAt: number | undefined;
   /** When the sync last went stale (ms since the epoch); `undefined` while not stale. */
   private staleSince: number | undefined;
-  /** The audit time of the last applied entry per flag, for how long a switch has been off. */
-  private readonly changedAt = new Map<string, string>();
 
   constructor(private readonly options: FlagSetSyncOptions) {
-    this.compiler = new IncrementalCompiler(options.flagSet);
+    super(options.flagSet, options.logger);
+    this.feed = new FeedSubscription(
+      options.store,
+      options.flagSet,
+      {
+        entry: (entry) => this.onEntry(entry),
+        interrupted: (error, first) => this.onFeedInterrupted(error, first),
+        resumed: () => this.onFeedResumed(),
+      },
+      () => this.closed,
+    );
+    this.reloads = new ReloadQueue({
+      started: (cause) => this.counters.reload(cause),
+      run: (request) => this.runReload(request),
+      settled: () => this.maybeRecover(),
+      closed: () => this.closed,
+    });
+    this.announcements = new ChangeAnnouncements(
+      () => this.flags,
+      () => this.state === 'live',
+      options.listener,
+    );
   }
 
   /** True while following the store (not stale, not closed). */
@@ -156,15 +113,10 @@ export class FlagSetSync {
     };
   }
 
-  /** The audit time (ISO-8601) of the last entry this sync applied to `flagKey`, if it applied one. */
-  changedAtOf(flagKey: string): string | undefined {
-    return this.changedAt.get(flagKey);
-  }
-
   /** Serves a document until the store can be read (the `bootstrap` option). */
   useBootstrap(document: FlagSetDocument): void {
     this.install(this.compile(document, -1, 'bootstrap'), -1, 'bootstrap');
-    this.announced = this.flags;
+    this.announcements.markAnnounced();
   }
 
   /**
@@ -182,36 +134,13 @@ export class FlagSetSync {
   /** Stops the timers and the subscription; `flags` stays readable. */
   async close(): Promise<void> {
     this.state = 'closed';
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
     // A sync waiting to retry ends now (and `start()` resolves).
-    for (const sleeper of this.sleepers) {
-      clearTimeout(sleeper.timer);
-      sleeper.wake();
-    }
-    this.sleepers.clear();
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    this.generation++;
-    if (subscription) await subscription.unsubscribe().catch(() => {});
+    this.timers.stop();
+    await this.feed.stop();
   }
 
   private get closed(): boolean {
     return this.state === 'closed';
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const sleeper = {
-        timer: setTimeout(() => {
-          this.sleepers.delete(sleeper);
-          resolve();
-        }, ms),
-        wake: resolve,
-      };
-      sleeper.timer.unref?.();
-      this.sleepers.add(sleeper);
-    });
   }
 
   private async syncUntilDone(): Promise<void> {
@@ -222,76 +151,32 @@ export class FlagSetSync {
         const snapshot = await this.options.store.load(this.options.flagSet);
         if (this.closed) return;
         this.applySnapshot(snapshot, false);
-        await this.follow(snapshot.position);
+        await this.feed.follow(snapshot.position);
         break;
       } catch (error) {
         if (this.closed) return;
         this.lastError = error;
         this.options.logger.debug(`flag set "${this.options.flagSet}": first sync failed, retrying:`, error);
-        await this.sleep(delayMs);
+        await this.timers.sleep(delayMs);
         delayMs = Math.min(delayMs * 2, this.options.resyncIntervalMs);
       }
     }
     if (this.closed) return;
     this.state = 'live';
-    this.every(this.options.resyncIntervalMs, () => void this.check());
-    this.every(
+    this.timers.every(this.options.resyncIntervalMs, () => void this.check());
+    this.timers.every(
       this.options.verifyIntervalMs,
       () => void this.reload({ force: true, cause: 'verify' }).catch(() => {}),
     );
     // The first snapshot replaces a bootstrap document: announce what it changed.
-    this.notify();
-    if (this.feedDown) this.markStale('change feed interrupted');
-  }
-
-  private every(ms: number, run: () => void): void {
-    const timer = setInterval(run, ms);
-    timer.unref?.();
-    this.timers.push(timer);
-  }
-
-  /** (Re)starts following the feed after `position`, replacing any earlier subscription. */
-  private async follow(position: string): Promise<void> {
-    const generation = ++this.generation;
-    const previous = this.subscription;
-    this.subscription = undefined;
-    if (previous) await previous.unsubscribe().catch(() => {});
-    let subscription: Subscription;
-    try {
-      subscription = await this.options.store.follow(
-        this.options.flagSet,
-        position,
-        (entry) => {
-          if (generation === this.generation) this.onEntry(entry);
-        },
-        {
-          onInterrupt: (error) => {
-            if (generation === this.generation) this.onFeedInterrupted(error);
-          },
-          onResume: () => {
-            if (generation === this.generation) this.onFeedResumed();
-          },
-        },
-      );
-    } catch (error) {
-      throw new Error(`could not follow the change feed of flag set "${this.options.flagSet}"`, {
-        cause: error,
-      });
-    }
-    if (this.closed || generation !== this.generation) {
-      await subscription.unsubscribe().catch(() => {});
-      return;
-    }
-    this.subscription = subscription;
-    // A new subscription reads the feed (a refused read fails `follow` itself). An interruption
-    // of the one it replaced is over: that one will never report its resumption.
-    this.feedDown = false;
+    this.announcements.notify();
+    if (this.feed.down) this.markStale('change feed interrupted');
   }
 
   /** One entry of the audit log: applied on top of the served flags when it is the next version. */
   private onEntry(entry: AuditEntry): void {
     if (this.closed || entry.flagSet !== this.options.flagSet) return;
-    if (this.reloading) {
+    if (this.reloads.running) {
       this.droppedDuringReload = true;
       this.counters.entries.dropped++;
       return;
@@ -318,13 +203,7 @@ export class FlagSetSync {
     }
     let next: CompiledFlagSet;
     try {
-      if (entry.flagKey !== undefined) {
-        next = this.compiler.patch({ [entry.flagKey]: entry.after }, entry.version);
-      } else if (isDocument(entry.after)) {
-        next = this.compile(entry.after, entry.version, 'store');
-      } else {
-        throw new Error(`entry ${entry.id} holds no flag-set document`);
-      }
+      next = this.compileEntry(entry);
     } catch (error) {
       this.options.logger.debug(
         `flag set "${this.options.flagSet}": cannot apply log entry ${entry.id}:`,
@@ -334,13 +213,16 @@ export class FlagSetSync {
       void this.reload({ force: true, cause: 'rejected-entry' });
       return;
     }
-    this.warnIssues(this.flags, next, 'store');
-    this.install(next, entry.version, 'store');
+    this.installEntry(entry, next);
     this.counters.entries.applied++;
-    if (entry.flagKey !== undefined) this.changedAt.set(entry.flagKey, entry.at);
     this.storeVersion = entry.version;
     this.position = entry.id;
-    this.scheduleNotify();
+    this.announcements.schedule();
+  }
+
+  /** Asks for a full reload ({@link runReload}); one runs at a time, see {@link ReloadQueue}. */
+  private reload(request: ReloadRequest): Promise<void> {
+    return this.reloads.request(request);
   }
 
   /**
@@ -349,26 +231,7 @@ export class FlagSetSync {
    * sync stale; the one that succeeds recovers it. `force` compares content even when the version
    * is unchanged (after a reconnect, and on the periodic content check).
    */
-  private reload(mode: { force: boolean; cause: ReloadCause }): Promise<void> {
-    if (this.reloading) {
-      this.reloadAgain = {
-        force: mode.force || (this.reloadAgain?.force ?? false),
-        cause: this.reloadAgain?.cause ?? mode.cause,
-      };
-      return this.reloading;
-    }
-    this.counters.reload(mode.cause);
-    this.reloading = this.runReload(mode).finally(() => {
-      this.reloading = undefined;
-      const again = this.reloadAgain;
-      this.reloadAgain = undefined;
-      if (again && !this.closed) void this.reload(again);
-      else this.maybeRecover();
-    });
-    return this.reloading;
-  }
-
-  private async runReload(mode: { force: boolean; cause: ReloadCause }): Promise<void> {
+  private async runReload(mode: ReloadRequest): Promise<void> {
     let delayMs = 50;
     for (;;) {
       if (this.closed) return;
@@ -384,10 +247,10 @@ export class FlagSetSync {
         this.applySnapshot(snapshot, mode.force);
         // Follow from the snapshot unless the subscription is exactly there already: entries it
         // delivered during the load were ignored, and ones older than the snapshot must not come.
-        if (this.droppedDuringReload || followedFrom !== snapshot.position || !this.subscription) {
+        if (this.droppedDuringReload || followedFrom !== snapshot.position || !this.feed.active) {
           this.droppedDuringReload = false;
           this.position = snapshot.position;
-          await this.follow(snapshot.position);
+          await this.feed.follow(snapshot.position);
         }
         return;
       } catch (error) {
@@ -395,7 +258,7 @@ export class FlagSetSync {
         this.counters.reloadFailures++;
         this.markStale(`flag store unreachable: ${describeError(error)}`);
         this.options.logger.debug(`flag set "${this.options.flagSet}": reload failed, retrying:`, error);
-        await this.sleep(delayMs);
+        await this.timers.sleep(delayMs);
         delayMs = Math.min(delayMs * 2, this.options.resyncIntervalMs);
       }
     }
@@ -443,71 +306,8 @@ export class FlagSetSync {
     this.storeVersion = snapshot.version;
     this.position = snapshot.position;
     this.inStep = true;
-    this.scheduleNotify();
+    this.announcements.schedule();
     return true;
-  }
-
-  private compile(document: FlagSetDocument, version: number, source: FlagSource): CompiledFlagSet {
-    const previous = this.flags;
-    const compiled = this.compiler.compile(document, version);
-    this.warnIssues(previous, compiled, source);
-    return compiled;
-  }
-
-  /** Warns once per broken definition, not on every reload of an unchanged set. */
-  private warnIssues(
-    previous: CompiledFlagSet | undefined,
-    compiled: CompiledFlagSet,
-    source: FlagSource,
-  ): void {
-    for (const issue of compiled.issues) {
-      const key = issue.flagKey;
-      const id = `${issue.path}\u0000${issue.message}`;
-      if (
-        key === undefined
-          ? this.warnedIssues.has(id)
-          : previous?.get(key)?.program === compiled.get(key)?.program
-      ) {
-        continue;
-      }
-      if (key === undefined) this.warnedIssues.add(id);
-      this.options.logger.warn(
-        `flag set "${this.options.flagSet}" (${source}): ${key === undefined ? '' : `flag "${key}" evaluates to PARSE_ERROR: `}` +
-          `${issue.path}: ${issue.message}`,
-      );
-    }
-  }
-
-  private install(next: CompiledFlagSet, version: number, source: FlagSource): FlagSetChanges {
-    const changes = this.flags ? diffFlagSets(this.flags, next) : NO_CHANGES;
-    if (this.flags === undefined || version !== this.version || changeCount(changes) > 0)
-      this.lastChangeAt = Date.now();
-    this.flags = next;
-    this.version = version;
-    this.source = source;
-    return changes;
-  }
-
-  /** Announces what changed once the current burst of entries is applied (one event per batch). */
-  private scheduleNotify(): void {
-    if (this.notifyScheduled || this.state !== 'live') return;
-    this.notifyScheduled = true;
-    queueMicrotask(() => {
-      this.notifyScheduled = false;
-      if (this.state === 'live') this.notify();
-    });
-  }
-
-  /** Tells listeners what changed since they last heard, and marks the current flags as announced. */
-  private notify(): void {
-    const changes = this.takeUnannounced();
-    if (changeCount(changes) > 0) this.options.listener.changed(changes);
-  }
-
-  private takeUnannounced(): FlagSetChanges {
-    const changes = this.announced && this.flags ? diffFlagSets(this.announced, this.flags) : NO_CHANGES;
-    this.announced = this.flags;
-    return changes;
   }
 
   /** The periodic version check: catches a feed that fell behind and a store that went back. */
@@ -519,7 +319,7 @@ export class FlagSetSync {
   }
 
   private async runCheck(): Promise<void> {
-    if (this.closed || this.reloading) return;
+    if (this.closed || this.reloads.running) return;
     let version: number;
     try {
       version = await withTimeout(
@@ -540,7 +340,7 @@ export class FlagSetSync {
       await this.reload({ force: true, cause: 'store-went-back' });
     } else if (version > this.storeVersion) {
       // The feed normally delivers within milliseconds; give it the catch-up bound, then reload.
-      await this.sleep(this.options.requestTimeoutMs);
+      await this.timers.sleep(this.options.requestTimeoutMs);
       if (!this.closed && this.storeVersion < version) {
         this.options.logger.debug(
           `flag set "${this.options.flagSet}": version ${version} in the store, ${this.storeVersion} applied; reloading`,
@@ -553,15 +353,13 @@ export class FlagSetSync {
     this.maybeRecover();
   }
 
-  private onFeedInterrupted(error?: Error): void {
-    if (!this.feedDown) this.counters.interruptions++;
-    this.feedDown = true;
+  private onFeedInterrupted(error: Error | undefined, first: boolean): void {
+    if (first) this.counters.interruptions++;
     this.markStale(`change feed interrupted${error ? ` (${error.message})` : ''}`);
   }
 
   /** The feed reads again: the store may have restarted empty meanwhile, so compare content. */
   private onFeedResumed(): void {
-    this.feedDown = false;
     if (this.state === 'stale' || this.state === 'live')
       void this.reload({ force: true, cause: 'feed-resumed' });
   }
@@ -577,10 +375,10 @@ export class FlagSetSync {
 
   /** Back to live once the feed reads and the store answers; announces what changed meanwhile. */
   private maybeRecover(): void {
-    if (this.state !== 'stale' || this.feedDown || this.checkFailing || this.reloading) return;
+    if (this.state !== 'stale' || this.feed.down || this.checkFailing || this.reloads.running) return;
     this.state = 'live';
     this.staleSince = undefined;
     this.options.logger.info(`flag set "${this.options.flagSet}": back in step at version ${this.version}`);
-    this.options.listener.recovered(this.takeUnannounced());
+    this.options.listener.recovered(this.announcements.takeUnannounced());
   }
 }

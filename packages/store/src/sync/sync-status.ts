@@ -4,7 +4,7 @@
  * with the change feed. Everything here is updated on sync transitions (an entry, a reload, an
  * interruption), never on the evaluation path, and read as a copy.
  */
-import type { FlagSource } from './flag-set-sync.js';
+import type { FlagSource } from './sync-options.js';
 
 /**
  * The sync's state: `idle` before `start`, `syncing` until the first snapshot is in and the feed
