@@ -18,7 +18,8 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import type { FlagStore } from '../flag-store.js';
-import { FlagSetSync, flagsChanged } from '../sync/flag-set-sync.js';
+import { flagsChanged } from '../sync/flag-changes.js';
+import { FlagSetSync } from '../sync/flag-set-sync.js';
 import { withTimeout } from '../sync/timeout.js';
 import { storeAddress } from './address.js';
 import { type BootstrapSource, loadBootstrap } from './bootstrap.js';

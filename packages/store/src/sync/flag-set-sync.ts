@@ -19,9 +19,6 @@ import { type FlagSetSyncStatus, SyncCounters, type SyncState } from './sync-sta
 import { SyncTimers } from './sync-timers.js';
 import { withTimeout } from './timeout.js';
 
-// Here before they had a file of their own; the provider still imports them from here.
-export { changeCount, flagsChanged } from './flag-changes.js';
-
 type State = SyncState;
 
 function describeError(error: unknown): string {
