@@ -100,12 +100,8 @@ export {
   type WindowFlag,
   type WindowRecord,
 } from './metrics/layout.js';
-export {
-  METRICS_DEFAULTS,
-  MetricsAggregator,
-  type MetricsAggregatorOptions,
-  type MetricsAggregatorStats,
-} from './metrics/metrics-aggregator.js';
+export { METRICS_DEFAULTS, type MetricsAggregatorOptions } from './metrics/aggregator-options.js';
+export { MetricsAggregator, type MetricsAggregatorStats } from './metrics/metrics-aggregator.js';
 export {
   type EvaluationSeries,
   type EvaluationTimer,

@@ -33,75 +33,14 @@ import type { EvaluationDetails, FlagValue, HookContext } from '@openfeature/cor
 import { boundedTargetingKey } from '../event-bounds.js';
 import type { AnalyticsEvent, TrackingEvent } from '../events.js';
 import { unrefInterval } from '../internal/timers.js';
-import {
-  type ConsoleStyleLogger,
-  type LoggerStyle,
-  type StructuredLogger,
-  toStructuredLogger,
-} from '../logger.js';
+import type { StructuredLogger } from '../logger.js';
 import type { Sink } from '../sinks/sink.js';
-import { EvaluationTotals, MAX_EVALUATION_SERIES } from './evaluation-totals.js';
+import { type MetricsAggregatorOptions, resolveMetricsOptions } from './aggregator-options.js';
+import { EvaluationTotals } from './evaluation-totals.js';
 import { type LastSeenLimits, lastSeenWrites } from './last-seen.js';
 import { COHORT_METADATA, type CounterSink, metricsNamespace } from './layout.js';
 import { type MetricDelta, SetDelta, type VariantDelta, add, incrementsOf } from './pending.js';
 import { SubjectUnits, type Unit } from './subject-units.js';
-
-/** Options of {@link MetricsAggregator}. */
-export interface MetricsAggregatorOptions {
-  /**
-   * Where increments go: a `ServerState` (Redis: a user with `redisMetricsAclRules()`). Without
-   * one nothing is written and only the in-process `totals()` are kept (OpenTelemetry only).
-   */
-  sink?: CounterSink;
-  /**
-   * Most series of `totals()` (distinct provider, set, flag, variant, reason and error); beyond,
-   * counted in one overflow series. @default 2000
-   */
-  maxTotalSeries?: number;
-  /** How often the deltas are written. @default 5000 */
-  flushIntervalMs?: number;
-  /** Length of the time windows of the `w:<start>` records. @default 3600000 (1 hour) */
-  windowMs?: number;
-  /** How long window records are kept after their last increment. @default 3024000000 (35 days) */
-  windowRetentionMs?: number;
-  /** Flag set for evaluations and events that name none. @default 'default' */
-  defaultFlagSet?: string;
-  /**
-   * Most subjects remembered for units (about 200 bytes each, plus 100 per tracked flag they
-   * were exposed to). @default 50000
-   */
-  maxSubjects?: number;
-  /** A unit is counted again after this long. @default 86400000 (24 hours) */
-  unitTtlMs?: number;
-  /**
-   * Which flags get exposure units. @default flags whose metadata names a `metricsCohort` or
-   * whose `kind` is `experiment`
-   */
-  trackUnits?: (flagKey: string, metadata: Readonly<Record<string, unknown>>) => boolean;
-  /** The tracking event an evaluation error of a tracked flag counts as. @default 'error' */
-  errorEvent?: string;
-  /** Targeting keys longer than this are replaced by a bounded stand-in (as the event pipeline does). @default 256 */
-  maxTargetingKeyLength?: number;
-  /** Most distinct flags per set between two flushes (unknown keys are client-controlled); beyond, dropped and counted. @default 10000 */
-  maxFlagsPerFlush?: number;
-  /** How long the `seen` record is kept after its last write. @default 34560000000 (400 days) */
-  seenRetentionMs?: number;
-  /** How long the `unknown` record is kept after its last write. @default 3024000000 (35 days) */
-  unknownRetentionMs?: number;
-  /**
-   * Most distinct unknown keys (FLAG_NOT_FOUND) per set raised in the `unknown` record per flush;
-   * beyond, left out and counted (`droppedUnknownFlags`). @default 100
-   */
-  maxUnknownFlagsPerFlush?: number;
-  /** Where failed flushes are reported (one line per outage, at warn level). @default console */
-  logger?: ConsoleStyleLogger;
-  /** Argument order of `logger`. @default 'auto' */
-  loggerStyle?: LoggerStyle;
-  /** Clock seam for tests and simulations. @default Date.now */
-  now?: () => number;
-  /** Start the flush timer (off: call `flush()` yourself, e.g. in a simulation). @default true */
-  autoFlush?: boolean;
-}
 
 /** Counters of an aggregator. */
 export interface MetricsAggregatorStats {
@@ -126,38 +65,8 @@ export interface MetricsAggregatorStats {
   internalErrors: number;
 }
 
-/** Defaults of {@link MetricsAggregatorOptions}. */
-export const METRICS_DEFAULTS = {
-  flushIntervalMs: 5_000,
-  windowMs: 3_600_000,
-  windowRetentionMs: 35 * 86_400_000,
-  maxSubjects: 50_000,
-  unitTtlMs: 86_400_000,
-  errorEvent: 'error',
-  maxTargetingKeyLength: 256,
-  maxFlagsPerFlush: 10_000,
-  seenRetentionMs: 400 * 86_400_000,
-  unknownRetentionMs: 35 * 86_400_000,
-  maxUnknownFlagsPerFlush: 100,
-} as const;
-
-/** Longest unknown key kept in the `unknown` record (as long as a flag key may be). */
-const MAX_UNKNOWN_KEY_LENGTH = 256;
-
 /** Increments in flight at once during a flush. */
 const FLUSH_CONCURRENCY = 32;
-
-const defaultTrackUnits = (_flagKey: string, metadata: Readonly<Record<string, unknown>>) =>
-  metadata[COHORT_METADATA] !== undefined || metadata.kind === 'experiment';
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0)
-    throw new RangeError(
-      `MetricsAggregator: option \`${name}\` must be a positive number, got ${String(value)}`,
-    );
-  return value;
-}
 
 /**
  * Aggregates evaluations, exposure units and tracked metrics per flag set, flag, variant, cohort
@@ -203,44 +112,21 @@ export class MetricsAggregator implements Sink {
   };
 
   constructor(options: MetricsAggregatorOptions = {}) {
-    if (options.sink !== undefined && typeof options.sink.increment !== 'function')
-      throw new TypeError('MetricsAggregator: option `sink` must have increment() (a ServerState)');
-    this.sink = options.sink;
-    this.maxTotalSeries = positive('maxTotalSeries', options.maxTotalSeries, MAX_EVALUATION_SERIES);
-    this.windowMs = positive('windowMs', options.windowMs, METRICS_DEFAULTS.windowMs);
-    this.windowRetentionMs = positive(
-      'windowRetentionMs',
-      options.windowRetentionMs,
-      METRICS_DEFAULTS.windowRetentionMs,
-    );
-    this.defaultFlagSet = options.defaultFlagSet ?? 'default';
-    this.trackUnits = options.trackUnits ?? defaultTrackUnits;
-    this.errorEvent = options.errorEvent ?? METRICS_DEFAULTS.errorEvent;
-    this.maxKeyLength = positive(
-      'maxTargetingKeyLength',
-      options.maxTargetingKeyLength,
-      METRICS_DEFAULTS.maxTargetingKeyLength,
-    );
-    this.maxFlags = positive('maxFlagsPerFlush', options.maxFlagsPerFlush, METRICS_DEFAULTS.maxFlagsPerFlush);
-    const d = METRICS_DEFAULTS;
-    this.lastSeen = {
-      seenRetentionMs: positive('seenRetentionMs', options.seenRetentionMs, d.seenRetentionMs),
-      unknownRetentionMs: positive('unknownRetentionMs', options.unknownRetentionMs, d.unknownRetentionMs),
-      maxUnknown: positive(
-        'maxUnknownFlagsPerFlush',
-        options.maxUnknownFlagsPerFlush,
-        d.maxUnknownFlagsPerFlush,
-      ),
-      maxKeyLength: MAX_UNKNOWN_KEY_LENGTH,
-    };
-    this.now = options.now ?? Date.now;
-    this.logger = toStructuredLogger(options.logger, options.loggerStyle);
-    this.units = new SubjectUnits(
-      positive('maxSubjects', options.maxSubjects, METRICS_DEFAULTS.maxSubjects),
-      positive('unitTtlMs', options.unitTtlMs, METRICS_DEFAULTS.unitTtlMs),
-    );
-    const interval = positive('flushIntervalMs', options.flushIntervalMs, METRICS_DEFAULTS.flushIntervalMs);
-    if (options.autoFlush !== false) this.timer = unrefInterval(() => void this.flush(), interval);
+    const resolved = resolveMetricsOptions(options);
+    this.sink = resolved.sink;
+    this.maxTotalSeries = resolved.maxTotalSeries;
+    this.windowMs = resolved.windowMs;
+    this.windowRetentionMs = resolved.windowRetentionMs;
+    this.defaultFlagSet = resolved.defaultFlagSet;
+    this.trackUnits = resolved.trackUnits;
+    this.errorEvent = resolved.errorEvent;
+    this.maxKeyLength = resolved.maxKeyLength;
+    this.maxFlags = resolved.maxFlags;
+    this.lastSeen = resolved.lastSeen;
+    this.now = resolved.now;
+    this.logger = resolved.logger;
+    this.units = new SubjectUnits(resolved.maxSubjects, resolved.unitTtlMs);
+    if (resolved.autoFlush) this.timer = unrefInterval(() => void this.flush(), resolved.flushIntervalMs);
   }
 
   /**
