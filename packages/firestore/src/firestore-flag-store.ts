@@ -12,7 +12,6 @@ import {
   type CommitOutcome,
   type CommitRequest,
   DEFAULT_HISTORY_LIMIT,
-  DEFAULT_MAX_LOG_LENGTH,
   DEFAULT_MAX_WRITE_RETRIES,
   type FlagPatch,
   type FlagSetSnapshot,
@@ -25,7 +24,6 @@ import {
   type WriteResult,
   checkFlagSetId,
   entryTouchesFlag,
-  positiveIntegerOption,
   withTimeout,
 } from '@ensign/store';
 import type { Firestore, Query, Settings } from '@google-cloud/firestore';
@@ -40,45 +38,10 @@ import {
 import { decodeEntry, readSetDoc } from './firestore/codec.js';
 import { type CommitContext, commitWrite, sweepLog } from './firestore/commit.js';
 import { FeedFollower } from './firestore/feed-follower.js';
-import { DEFAULT_COLLECTION, FIELDS, type SetRefs, setRefs, versionOfPosition } from './firestore/layout.js';
+import { FIELDS, type SetRefs, setRefs, versionOfPosition } from './firestore/layout.js';
+import { type FirestoreFlagStoreOptions, resolveFirestoreOptions } from './firestore/options.js';
 import { type BaseRead, readOne, readWhole } from './firestore/reads.js';
 import { SerialQueues } from './firestore/serial.js';
-
-/** Options of {@link FirestoreFlagStore}. */
-export interface FirestoreFlagStoreOptions {
-  /** A client to use; the store leaves it open on `close`. Give this or `settings`. */
-  firestore?: Firestore;
-  /**
-   * Settings of a client the store creates (and terminates on `close`), e.g.
-   * `{ projectId: 'my-project' }`, or `{ projectId: 'demo', host: '127.0.0.1:8080', ssl: false }`
-   * for the emulator. `FIRESTORE_EMULATOR_HOST` is honoured as by the client itself.
-   */
-  settings?: Settings;
-  /** Collection (path) holding one document per flag set. @default 'flagSets' */
-  collection?: string;
-  /** Audit-log entries kept per set (older ones are deleted as new ones come). @default 10000 */
-  maxLogLength?: number;
-  /** Retries of a write without `expectedVersion` that lost a race with another writer. @default 10 */
-  maxWriteRetries?: number;
-  /**
-   * How often a change feed checks that Firestore answers (one read of the set's document): the
-   * client re-opens a lost listener silently, so this is how an interruption is noticed.
-   * @default 5000
-   */
-  feedCheckMs?: number;
-  /**
-   * A check that takes longer is verified by a fresh listener, and the feed is interrupted when
-   * that one's first snapshot takes longer too. @default 5000
-   */
-  feedTimeoutMs?: number;
-  /** Receives warnings (flags that do not decode) and listener errors. @default console */
-  logger?: Logger;
-}
-
-/** Default of {@link FirestoreFlagStoreOptions.feedCheckMs}. */
-export const FEED_CHECK_MS = 5_000;
-/** Default of {@link FirestoreFlagStoreOptions.feedTimeoutMs}. */
-export const FEED_TIMEOUT_MS = 5_000;
 
 /** How long `close` waits for the client it owns to finish its pending calls. */
 const CLOSE_WAIT_MS = 5_000;
@@ -118,15 +81,16 @@ export class FirestoreFlagStore extends BaseFlagStore {
 
   constructor(options: FirestoreFlagStoreOptions = {}) {
     super(options.maxWriteRetries ?? DEFAULT_MAX_WRITE_RETRIES);
-    this.maxLogLength = positiveIntegerOption('maxLogLength', options.maxLogLength, DEFAULT_MAX_LOG_LENGTH);
-    this.feedCheckMs = positiveIntegerOption('feedCheckMs', options.feedCheckMs, FEED_CHECK_MS);
-    this.feedTimeoutMs = positiveIntegerOption('feedTimeoutMs', options.feedTimeoutMs, FEED_TIMEOUT_MS);
-    this.logger = options.logger ?? console;
+    const resolved = resolveFirestoreOptions(options);
+    this.maxLogLength = resolved.maxLogLength;
+    this.feedCheckMs = resolved.feedCheckMs;
+    this.feedTimeoutMs = resolved.feedTimeoutMs;
+    this.logger = resolved.logger;
     const { firestore, owned } = openClient(options.firestore, options.settings);
     this.firestore = firestore;
     this.owned = owned;
     this.settings = options.settings;
-    this.collection = options.collection ?? DEFAULT_COLLECTION;
+    this.collection = resolved.collection;
     // Refuses a path that does not name a collection, before anything is read.
     firestore.collection(this.collection);
   }

@@ -4,10 +4,6 @@
  * change feed from real-time listeners). Serve them with `StoreProvider` from `@ensign/store`.
  * @packageDocumentation
  */
-export {
-  FEED_CHECK_MS,
-  FEED_TIMEOUT_MS,
-  FirestoreFlagStore,
-  type FirestoreFlagStoreOptions,
-} from './firestore-flag-store.js';
+export { FirestoreFlagStore } from './firestore-flag-store.js';
+export { FEED_CHECK_MS, FEED_TIMEOUT_MS, type FirestoreFlagStoreOptions } from './firestore/options.js';
 export { DEFAULT_COLLECTION, type SetRefs, documentId } from './firestore/layout.js';
