@@ -45,6 +45,11 @@ import { SerialQueues } from './firestore/serial.js';
 
 /** How long `close` waits for the client it owns to finish its pending calls. */
 const CLOSE_WAIT_MS = 5_000;
+/**
+ * How long the client may go on retrying the listen stream of a listener dropped before it
+ * answered: five attempts, backing off from 1 s by 1.5× with full jitter (up to about 16 s).
+ */
+const LISTEN_RETRY_GRACE_MS = 20_000;
 /** Log documents read per query when paging through the log. */
 const PAGE = 300;
 
@@ -78,6 +83,8 @@ export class FirestoreFlagStore extends BaseFlagStore {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly warned = new Map<string, Set<string>>();
   private closed = false;
+  /** When a follower last dropped a listener that had not answered (see `close`). */
+  private abandonedListenAt = 0;
 
   constructor(options: FirestoreFlagStoreOptions = {}) {
     super(options.maxWriteRetries ?? DEFAULT_MAX_WRITE_RETRIES);
@@ -183,7 +190,7 @@ export class FirestoreFlagStore extends BaseFlagStore {
       if (this.closed) throw new Error('the store was closed');
     } catch (error) {
       this.followers.delete(follower);
-      follower.stop();
+      this.stopFollower(follower);
       if (isPermissionError(error)) throw new StorePermissionError(flagSet, 'read', error, READ_HINT);
       throw new FlagStoreError(flagSet, `cannot follow flag set "${flagSet}": ${describeError(error)}`, {
         cause: error,
@@ -193,7 +200,7 @@ export class FirestoreFlagStore extends BaseFlagStore {
       unsubscribe: async () => {
         active = false;
         this.followers.delete(follower);
-        follower.stop();
+        this.stopFollower(follower);
       },
     };
   }
@@ -201,17 +208,41 @@ export class FirestoreFlagStore extends BaseFlagStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const follower of this.followers) follower.stop();
+    for (const follower of this.followers) this.stopFollower(follower);
     this.followers.clear();
     await Promise.all([...this.background]);
     if (!this.owned) return;
     // The client retries a call for a while when Firestore is unreachable, and a retry that finds
     // the client terminated is an unhandled rejection inside the client: terminate it only once
     // the store's calls have ended. Waits at most CLOSE_WAIT_MS; the rest happens in the background.
-    const terminated = Promise.allSettled([...this.pending]).then(() => this.firestore.terminate());
+    const settled = Promise.allSettled([...this.pending]);
+    // The same holds for the listen stream of a listener dropped before it answered, which the
+    // client retries on its own where the store cannot see it: then terminate after its retries.
+    const lingerMs = LISTEN_RETRY_GRACE_MS - (Date.now() - this.abandonedListenAt);
+    if (lingerMs > 0) {
+      void settled.then(() => {
+        const timer = setTimeout(() => void this.terminateClient(), lingerMs);
+        timer.unref?.();
+      });
+      return;
+    }
+    const terminated = settled.then(() => this.firestore.terminate());
     await withTimeout(terminated, CLOSE_WAIT_MS, () => 'calls still pending').catch((error: unknown) =>
       this.logger.debug('FirestoreFlagStore: closing the client:', describeError(error)),
     );
+  }
+
+  private stopFollower(follower: FeedFollower): void {
+    follower.stop();
+    this.abandonedListenAt = Math.max(this.abandonedListenAt, follower.lastAbandonedAt);
+  }
+
+  private async terminateClient(): Promise<void> {
+    await this.firestore
+      .terminate()
+      .catch((error: unknown) =>
+        this.logger.debug('FirestoreFlagStore: closing the client:', describeError(error)),
+      );
   }
 
   // One write at a time per set from this store: concurrent writes of one process would only

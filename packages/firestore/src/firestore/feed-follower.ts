@@ -75,6 +75,8 @@ export class FeedFollower {
   /** After a listener that failed, the next is started no sooner than this (backing off). */
   private nextOpenAt = 0;
   private openBackoffMs = 0;
+  /** When a listener that had not answered was last dropped (0: never). */
+  private abandonedAt = 0;
 
   constructor(private readonly options: FeedFollowerOptions) {
     this.cursor = options.afterVersion;
@@ -97,14 +99,28 @@ export class FeedFollower {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.generation++;
+    this.dropListener();
+  }
+
+  /**
+   * When a listener that had not answered (still opening, failed, or during an interruption) was
+   * last dropped: the client may still be retrying its listen stream, which must not find the
+   * client terminated (see `FirestoreFlagStore.close`). 0 when none was.
+   */
+  get lastAbandonedAt(): number {
+    return this.abandonedAt;
+  }
+
+  private dropListener(): void {
+    if (this.unsubscribe && (this.opening || this.interrupted || this.listenerFailed))
+      this.abandonedAt = Date.now();
     this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
 
   /** Replaces the listener with one from the last version delivered; resolves on its first snapshot. */
   private open(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
+    this.dropListener();
     const generation = ++this.generation;
     this.delivered = 0;
     this.listenerFailed = false;
